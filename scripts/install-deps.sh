@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Installs what imsd's build and tests need on a fresh Debian 12 machine (run as root).
+# Debian packages only for system components; npm packages come from package-lock.json.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DEBIAN_PACKAGES=(
+  # IMS core for the lab and end-to-end tests
+  kamailio kamailio-ims-modules kamailio-presence-modules
+  # kernel with ESP for IPsec tests (the build hosts' kernels may lack it)
+  user-mode-linux
+  # real peers
+  baresip-core sip-tester dbus ofono ofono-scripts python3-dbus python3-gi
+  # PC/SC stack with a virtual reader
+  pcscd vsmartcard-vpcd pcsc-tools libpcsclite-dev
+  # diagnostics used by tests and the lab
+  tshark tcpdump iproute2 strace procps psmisc busybox
+)
+
+if [ "${SKIP_APT:-}" != 1 ]; then
+  export DEBIAN_FRONTEND=noninteractive
+  missing=()
+  for p in "${DEBIAN_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "install-deps: installing ${missing[*]}"
+    apt-get update -qq
+    # policy-rc.d keeps package scripts from starting system daemons (pcscd, ofono, dbus) we run ourselves
+    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d; chmod +x /usr/sbin/policy-rc.d
+    apt-get install -y -qq --no-install-recommends "${missing[@]}"
+    rm -f /usr/sbin/policy-rc.d
+  else
+    echo "install-deps: Debian packages already present"
+  fi
+fi
+
+if [ "${SKIP_NPM:-}" != 1 ]; then
+  npm ci --no-audit --no-fund
+fi
