@@ -1,0 +1,32 @@
+#!/bin/sh
+# PID 1 inside User-Mode Linux (Debian's user-mode-linux, kernel 6.1 with ESP/XFRM as modules).
+# The root file system is the host's "/" through hostfs. Kernel command line gives:
+#   UML_JOB  shell script to run   UML_RC  file that receives its exit code   UML_CWD  its directory
+# /run, /dev/shm and /lib/modules are private tmpfs mounts; everything else is the host's.
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mountpoint -q /dev || mount -t devtmpfs devtmpfs /dev || mount -t tmpfs tmpfs /dev
+if [ ! -c /dev/null ]; then
+  mknod -m 666 /dev/null c 1 3; mknod -m 666 /dev/zero c 1 5
+  mknod -m 666 /dev/random c 1 8; mknod -m 666 /dev/urandom c 1 9
+  mknod -m 666 /dev/tty c 5 0; mknod -m 600 /dev/console c 5 1
+fi
+ln -sf /proc/self/fd /dev/fd
+mkdir -p /dev/pts /dev/shm
+mount -t devpts devpts /dev/pts
+mount -t tmpfs tmpfs /dev/shm
+mount -t tmpfs tmpfs /run
+# the UML kernel's modules, at the path modprobe looks in, visible only inside UML
+KVER=$(uname -r)
+mount -t tmpfs tmpfs /lib/modules && mkdir -p "/lib/modules/$KVER" && \
+  mount --bind "/usr/lib/uml/modules/$KVER" "/lib/modules/$KVER"
+ip link set lo up
+for m in ipv6 veth xfrm_user esp4 esp6 authenc echainiv ecb crypto_null cbc hmac sha1_generic md5 des_generic aes_generic; do
+  modprobe -q "$m"
+done
+cd "${UML_CWD:-/}"
+sh "$UML_JOB"
+echo $? > "$UML_RC"
+sync
+exec busybox poweroff -f
