@@ -4,10 +4,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CORE_PORTS, names, type LabOptions } from '../options.js';
 import { inNs, startDaemon } from './exec.js';
+import { writeToneWav } from './wav.js';
 
-const SOUND = '/usr/share/baresip/sound1.wav';
-
-export function baresipConfig(o: LabOptions, autoAnswer: boolean): { config: string; accounts: string } {
+export function baresipConfig(o: LabOptions, autoAnswer: boolean, sound: string): { config: string; accounts: string } {
   const config = [
     `sip_listen 127.0.0.1:${CORE_PORTS.farEndSip}`,
     'net_interface 127.0.0.1',
@@ -17,7 +16,7 @@ export function baresipConfig(o: LabOptions, autoAnswer: boolean): { config: str
     'module g711.so',
     'module aufile.so',
     'module alsa.so',
-    `audio_source aufile,${SOUND}`,
+    `audio_source aufile,${sound}`,
     'audio_player alsa,null',
     'audio_alert alsa,null',
     'module_app account.so',
@@ -38,7 +37,9 @@ export function startBaresip(o: LabOptions, autoAnswer: boolean): number {
   const n = names(o);
   const dir = join(o.runDir, 'baresip');
   mkdirSync(dir, { recursive: true });
-  const { config, accounts } = baresipConfig(o, autoAnswer);
+  const sound = join(dir, 'tone-8k.wav');
+  writeToneWav(sound);
+  const { config, accounts } = baresipConfig(o, autoAnswer, sound);
   writeFileSync(join(dir, 'config'), config);
   writeFileSync(join(dir, 'accounts'), accounts);
   writeFileSync(join(dir, 'contacts'), '');

@@ -11,7 +11,7 @@ import { startPcscf, startScscf } from './kamailio.js';
 import { hasEstablishedTcp, isListening } from './listening.js';
 import { createTopology, listNamespaces, pidsInNamespace, removeTopology } from './netns.js';
 import { readState, writeState, type LabState } from './state.js';
-import { publicSubscribers, readSubscribers, writeSubscribers } from './subscribers.js';
+import { INITIAL_SQN, publicSubscribers, readSubscribers, writeSubscribers } from './subscribers.js';
 import { startUe } from './ue.js';
 
 export class LabError extends Error {
@@ -38,7 +38,7 @@ export async function up(o: LabOptions, u: UpOptions = {}): Promise<LabState> {
   await down(o, { keepRunDir: false, quiet: true });
 
   mkdirSync(n.logDir, { recursive: true });
-  if (readSubscribers(o).length === 0) writeSubscribers(o, DEFAULT_SUBSCRIBERS.map((s) => ({ ...s })));
+  if (readSubscribers(o).length === 0) writeSubscribers(o, DEFAULT_SUBSCRIBERS.map((s) => ({ ...s, sqn: INITIAL_SQN })));
   await createTopology(o);
   const pids: Record<string, number> = {};
   const state: LabState = { options: o, pids, ipsec: false, mode: 'host', startedAt: new Date().toISOString() };

@@ -4,8 +4,12 @@ import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { names, type LabOptions, type Subscriber } from '../options.js';
 
 export interface StoredSubscriber extends Subscriber {
-  sqn?: string;
+  /** Hex, 48 bits; the HSS advances it per vector and writes it back. */
+  sqn: string | number;
 }
+
+/** SQN of a freshly provisioned subscriber (the USIM's highest accepted SQN starts at 0 too). */
+export const INITIAL_SQN = '000000000000';
 
 export class SubscriberError extends Error {
   override name = 'SubscriberError';
@@ -37,7 +41,7 @@ export function writeSubscribers(o: LabOptions, list: StoredSubscriber[]): void 
 export function addSubscriber(o: LabOptions, s: Subscriber): void {
   validateSubscriber(s);
   const list = readSubscribers(o).filter((x) => x.imsi !== s.imsi);
-  list.push({ ...s, k: s.k.toLowerCase(), opc: s.opc.toLowerCase(), amf: s.amf.toLowerCase() });
+  list.push({ ...s, k: s.k.toLowerCase(), opc: s.opc.toLowerCase(), amf: s.amf.toLowerCase(), sqn: INITIAL_SQN });
   writeSubscribers(o, list);
 }
 
