@@ -6,7 +6,9 @@ import { down, status, up } from './core/lab.js';
 import { readState } from './core/state.js';
 import { addSubscriber } from './core/subscribers.js';
 import { umlDown, umlUp } from './core/uml.js';
-import { defaultOptions, umlInnerOptions, type IpsecMode } from './options.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { defaultOptions, names, umlInnerOptions, type IpsecMode, type LabOptions } from './options.js';
 
 const USAGE = `usage: imsd-lab [--run-dir DIR] [--prefix NAME] <command>
   up [--uml] [--no-ipsec | --ipsec] [--manual-answer]
@@ -77,8 +79,11 @@ async function main(argv: string[]): Promise<number> {
         console.error('subscriber add needs --imsi, --k, --opc and --msisdn');
         return 2;
       }
+      const reloads = hssReloads(cur);
       addSubscriber(cur, { imsi: values.imsi, k: values.k, opc: values.opc, msisdn: values.msisdn, amf: values.amf ?? '8000' });
-      console.log(`subscriber ${values.imsi} (${values.msisdn}) added`);
+      // A running HSS re-reads the file on its own; return once it has (it logs each reload).
+      if (top && (await waitForHssReload(cur, reloads))) console.log(`subscriber ${values.imsi} (${values.msisdn}) added; the HSS has it`);
+      else console.log(`subscriber ${values.imsi} (${values.msisdn}) added`);
       return 0;
     }
     case 'far-end': {
@@ -100,6 +105,24 @@ async function main(argv: string[]): Promise<number> {
   }
   console.error(USAGE);
   return 2;
+}
+
+function hssReloads(o: LabOptions): number {
+  try {
+    return (readFileSync(join(names(o).logDir, 'hss.log'), 'utf8').match(/subscribers: reloaded/g) ?? []).length;
+  } catch {
+    return -1;
+  }
+}
+
+async function waitForHssReload(o: LabOptions, before: number): Promise<boolean> {
+  if (before < 0) return false;
+  for (let i = 0; i < 50; i++) {
+    if (hssReloads(o) > before) return true;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  console.error('imsd-lab: warning: the HSS has not reloaded the subscribers file within 5 s');
+  return false;
 }
 
 /** A bare number becomes sip:<number>@<domain>;user=phone (TS 24.229 5.1.2A.1.5 style). */

@@ -8,7 +8,7 @@ import { inNs, startDaemon } from './exec.js';
 export function startCapture(o: LabOptions): number {
   const n = names(o);
   mkdirSync(dirname(n.pcapFile), { recursive: true });
-  // -U: write each packet at once so the file is readable while the lab runs; -Z root: keep the
+  // --immediate-mode -U: hand each packet over and write it at once so the file is readable while the lab runs; -Z root: keep the
   // file writable in a root-owned run dir.
-  return startDaemon(inNs(n.coreNs, ['tcpdump', '-i', 'any', '-U', '-n', '-Z', 'root', '-w', n.pcapFile]), join(n.logDir, 'tcpdump.log'));
+  return startDaemon(inNs(n.coreNs, ['tcpdump', '-i', 'any', '--immediate-mode', '-U', '-n', '-Z', 'root', '-w', n.pcapFile]), join(n.logDir, 'tcpdump.log'));
 }
