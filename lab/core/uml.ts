@@ -31,10 +31,7 @@ export async function umlUp(o: LabOptions, u: UmlUpOptions): Promise<LabState> {
   await umlDown(o, { quiet: true });
   mkdirSync(o.runDir, { recursive: true });
   const inner = innerOptions(o);
-  const cli = (args: string[]) =>
-    [process.execPath, '--import', 'tsx', join(LAB_DIR, 'cli.ts'), '--run-dir', inner.runDir, '--prefix', o.prefix, ...args]
-      .map(shellQuote)
-      .join(' ');
+  const cli = (args: string[]) => labCliCommand(['--run-dir', inner.runDir, '--prefix', o.prefix, ...args]);
   const ipsecFlag = o.ipsec === 'off' ? '--no-ipsec' : '--ipsec';
   const stop = join(o.runDir, 'uml-stop');
   const job = [
@@ -45,20 +42,11 @@ export async function umlUp(o: LabOptions, u: UmlUpOptions): Promise<LabState> {
     '',
   ].join('\n');
   writeFileSync(join(o.runDir, 'uml-job.sh'), job);
-  const consoleFd = openSync(join(o.runDir, 'uml-console.log'), 'a');
-  const child = spawn(
-    'linux.uml',
-    [
-      `mem=${u.memory ?? '768M'}`, 'root=/dev/root', 'rootfstype=hostfs', 'rootflags=/', 'rw', `init=${INIT}`,
-      `UML_JOB=${join(o.runDir, 'uml-job.sh')}`, `UML_RC=${join(o.runDir, 'uml-rc')}`, `UML_CWD=${REPO}`,
-      'con=null', 'con0=null,fd:1', 'quiet',
-    ],
-    // UML's memory backing file must be on a file system that allows mmap with exec
-    { detached: true, stdio: ["ignore", consoleFd, consoleFd], env: { ...process.env, TMPDIR: '/dev/shm' } },
-  );
-  closeSync(consoleFd);
-  child.unref();
-  if (child.pid === undefined) throw new Error('could not start linux.uml');
+  const pid = bootUml({
+    jobFile: join(o.runDir, 'uml-job.sh'), rcFile: join(o.runDir, 'uml-rc'), consoleFile: join(o.runDir, 'uml-console.log'),
+    memory: u.memory,
+  });
+  const child = { pid };
   const state: LabState = {
     options: o, pids: {}, ipsec: o.ipsec !== 'off', mode: 'uml', umlPid: child.pid, startedAt: new Date().toISOString(),
   };
@@ -103,6 +91,61 @@ export async function umlDown(o: LabOptions, d: { quiet?: boolean; keepRunDir?: 
   if (!d.keepRunDir) rmSync(o.runDir, { recursive: true, force: true });
   if (!d.quiet) console.error('imsd-lab: down (User-Mode Linux stopped)');
 
+}
+
+export interface UmlBoot {
+  /** Shell script that UML's init runs as root, in the repository's directory. */
+  jobFile: string;
+  /** Receives the job's exit code. */
+  rcFile: string;
+  /** UML's console (the job's stdout and stderr, and kernel messages). */
+  consoleFile: string;
+  memory?: string;
+}
+
+/** Boot User-Mode Linux (host "/" as its root over hostfs) running jobFile; returns the UML kernel's pid. */
+export function bootUml(b: UmlBoot): number {
+  const consoleFd = openSync(b.consoleFile, 'a');
+  const child = spawn(
+    'linux.uml',
+    [
+      `mem=${b.memory ?? '768M'}`, 'root=/dev/root', 'rootfstype=hostfs', 'rootflags=/', 'rw', `init=${INIT}`,
+      `UML_JOB=${b.jobFile}`, `UML_RC=${b.rcFile}`, `UML_CWD=${REPO}`, 'con=null', 'con0=null,fd:1', 'quiet',
+    ],
+    // UML's memory backing file must be on a file system that allows mmap with exec
+    { detached: true, stdio: ['ignore', consoleFd, consoleFd], env: { ...process.env, TMPDIR: '/dev/shm' } },
+  );
+  closeSync(consoleFd);
+  child.unref();
+  if (child.pid === undefined) throw new Error('could not start linux.uml');
+  return child.pid;
+}
+
+/**
+ * Run a shell script inside User-Mode Linux and wait for it: its exit code and console output.
+ * For tests that need ESP (the script can run `imsd-lab up` inside, then a UE, then `down`).
+ */
+export async function runInUml(script: string, workDir: string, opts: { memory?: string; timeoutMs?: number } = {}): Promise<{ code: number; output: string }> {
+  mkdirSync(workDir, { recursive: true });
+  const b: UmlBoot = {
+    jobFile: join(workDir, 'job.sh'), rcFile: join(workDir, 'rc'), consoleFile: join(workDir, 'console.log'), memory: opts.memory,
+  };
+  writeFileSync(b.jobFile, script);
+  rmSync(b.rcFile, { force: true });
+  const pid = bootUml(b);
+  const end = Date.now() + (opts.timeoutMs ?? 300_000);
+  while (isAlive(pid) && Date.now() < end) await sleep(200);
+  if (isAlive(pid)) {
+    process.kill(pid, 'SIGKILL');
+    throw new Error(`User-Mode Linux job timed out; console:\n${readTail(b.consoleFile)}`);
+  }
+  const rc = existsSync(b.rcFile) ? Number(readFileSync(b.rcFile, 'utf8').trim()) : 255;
+  return { code: rc, output: readFileSync(b.consoleFile, 'utf8') };
+}
+
+/** The shell command line that runs the lab CLI (for UML job scripts). */
+export function labCliCommand(args: string[]): string {
+  return [process.execPath, '--import', 'tsx', join(LAB_DIR, 'cli.ts'), ...args].map(shellQuote).join(' ');
 }
 
 function readTail(file: string): string {

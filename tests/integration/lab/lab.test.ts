@@ -139,14 +139,15 @@ describe('imsd-lab on the host kernel', function () {
     const dial = await lab.cli(['far-end', 'dial', '+15550042']);
     assert.equal(dial.code, 0, dial.stderr);
     let sip = '';
-    for (let i = 0; i < 40 && !/404/.test(sip); i++) {
+    for (let i = 0; i < 100 && !(/INVITE/.test(sip) && /404/.test(sip)); i++) {
       await new Promise((r) => setTimeout(r, 100));
       sip = execFileSync('tshark', ['-r', s.pcap, '-d', 'udp.port==5090,sip', '-d', 'udp.port==6060,sip', '-Y', 'sip', '-T', 'fields', '-e', 'udp.srcport', '-e', 'udp.dstport', '-e', '_ws.col.Info'], {
         encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'],
       });
     }
-    assert.match(sip, /5090\t6060\tRequest: INVITE sip:\+15550042@ims\.mnc001\.mcc001\.3gppnetwork\.org/);
-    assert.match(sip, /6060\t5090\tStatus: 404/);
+    const diag = () => `pcap SIP:\n${sip}\nbaresip log:\n${readFileSync(`${s.logDir}/baresip.log`, 'utf8').slice(-1500)}`;
+    assert.match(sip, /5090\t6060\tRequest: INVITE sip:\+15550042@ims\.mnc001\.mcc001\.3gppnetwork\.org/, diag());
+    assert.match(sip, /6060\t5090\tStatus: 404/, diag());
     const hangup = await lab.cli(['far-end', 'hangup']);
     assert.ok(hangup.code === 0 || hangup.code === 1, hangup.stderr); // no call left to hang up is fine
   });
