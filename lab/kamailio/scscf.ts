@@ -17,7 +17,7 @@ export interface ScscfParams {
   diameterPort: number;
   /** Where calls to the far-end number go, e.g. sip:127.0.0.1:5090. */
   farEndUri: string;
-  /** Directory for the pid file and runtime files. */
+  /** Kamailio's runtime directory (-Y). */
   runDir: string;
   /** Path the rendered cdp XML is written to. */
   cdpConfigPath: string;
@@ -58,7 +58,7 @@ export function renderScscfCdpXml(p: ScscfParams): string {
 export function scscfKamailioArgs(p: ScscfParams): string[] {
   const q = (s: string): string => `"${s}"`;
   return [
-    '-f', SCSCF_CFG, '-D', '-E', '-Y', p.runDir, '-P', `${p.runDir}/scscf.pid`,
+    '-f', SCSCF_CFG, '-D', '-E', '-Y', p.runDir,
     '-m', '64', '-M', '8',
     '-A', `CHILDREN=${p.children ?? 2}`,
     '-A', `DOMAIN=${q(p.domain)}`,
