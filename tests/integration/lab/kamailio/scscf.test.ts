@@ -11,11 +11,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { computeOpc, milenage } from '../../../../daemon/auth/milenage.js';
+import { nextSqn } from '../../../../lab/hss/sqn.js';
 import { renderScscfCdpXml, scscfKamailioArgs, type ScscfParams } from '../../../../lab/kamailio/scscf.js';
 import { command, requirePrerequisites, root } from '../../../helpers/prereq.js';
 
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 const SCENARIO = fileURLToPath(new URL('./register-aka.sipp.xml', import.meta.url));
+const RESYNC_UE = fileURLToPath(new URL('./resync-ue.ts', import.meta.url));
 const DOMAIN = 'ims.mnc001.mcc001.3gppnetwork.org';
 const ROUNDS = 5;
 
@@ -73,9 +75,45 @@ describe('lab/kamailio S-CSCF + lab HSS + SIPp UE (netns)', function () {
   let kamailio: ChildProcess | undefined;
   let hssLog = '';
   let kamLog = '';
+  let hssExit: Promise<number | null> = Promise.resolve(null);
+  let subsFile = '';
 
-  before(function () {
+  before(async function () {
     requirePrerequisites(this, [root(), command('ip'), command('kamailio'), command('sipp')]);
+    dir = mkdtempSync(join(tmpdir(), `${ns}-`));
+    run('ip', ['netns', 'add', ns]);
+    run('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
+    // cdp and Kamailio resolve these names; ip netns exec bind-mounts this file on /etc/hosts
+    mkdirSync(`/etc/netns/${ns}`, { recursive: true });
+    writeFileSync(`/etc/netns/${ns}/hosts`, `127.0.0.1 localhost hss.${DOMAIN} scscf.${DOMAIN} ${DOMAIN}\n`);
+
+    subsFile = join(dir, 'subscribers.json');
+    writeFileSync(subsFile, JSON.stringify(LAB_SUBSCRIBERS, null, 2));
+    const hssConfig = join(dir, 'hss.json');
+    writeFileSync(hssConfig, JSON.stringify({
+      listen: { host: '127.0.0.1', port: 3868 }, originHost: `hss.${DOMAIN}`, originRealm: DOMAIN, domain: DOMAIN, subscribersFile: subsFile,
+    }));
+    hss = spawn('ip', ['netns', 'exec', ns, process.execPath, '--import', 'tsx', 'lab/hss/main.ts', '--config', hssConfig], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    hss.stdout!.on('data', (d: Buffer) => (hssLog += d.toString()));
+    hss.stderr!.on('data', (d: Buffer) => (hssLog += d.toString()));
+    hssExit = new Promise<number | null>((resolve) => hss!.once('exit', (code) => resolve(code)));
+    await waitFor(() => hssLog.includes('listening on 127.0.0.1:3868'), 'HSS listening');
+
+    const params: ScscfParams = {
+      domain: DOMAIN, sipIp: '127.0.0.1', sipPort: 6060, hssHost: `hss.${DOMAIN}`, hssPort: 3868,
+      diameterIp: '127.0.0.1', diameterPort: 3870, farEndUri: 'sip:127.0.0.1:5090', runDir: dir,
+      cdpConfigPath: join(dir, 'scscf.xml'), children: 1,
+    };
+    writeFileSync(params.cdpConfigPath, renderScscfCdpXml(params));
+    kamailio = spawn('ip', ['netns', 'exec', ns, 'kamailio', ...scscfKamailioArgs(params)], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    kamailio.stdout!.on('data', (d: Buffer) => (kamLog += d.toString()));
+    kamailio.stderr!.on('data', (d: Buffer) => (kamLog += d.toString()));
+    try {
+      await waitFor(() => /CER from scscf\.\S+ result=2001/.test(hssLog), 'CER from the S-CSCF');
+    } catch (err) {
+      console.error(redact(kamLog.split('\n').slice(-30).join('\n')));
+      throw err;
+    }
   });
 
   after(async () => {
@@ -102,41 +140,6 @@ describe('lab/kamailio S-CSCF + lab HSS + SIPp UE (netns)', function () {
   });
 
   it('registers with IMS AKA through Cx and answers the reg-event subscription', async function () {
-    dir = mkdtempSync(join(tmpdir(), `${ns}-`));
-    run('ip', ['netns', 'add', ns]);
-    run('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
-    // cdp and Kamailio resolve these names; ip netns exec bind-mounts this file on /etc/hosts
-    mkdirSync(`/etc/netns/${ns}`, { recursive: true });
-    writeFileSync(`/etc/netns/${ns}/hosts`, `127.0.0.1 localhost hss.${DOMAIN} scscf.${DOMAIN} ${DOMAIN}\n`);
-
-    const subsFile = join(dir, 'subscribers.json');
-    writeFileSync(subsFile, JSON.stringify(LAB_SUBSCRIBERS, null, 2));
-    const hssConfig = join(dir, 'hss.json');
-    writeFileSync(hssConfig, JSON.stringify({
-      listen: { host: '127.0.0.1', port: 3868 }, originHost: `hss.${DOMAIN}`, originRealm: DOMAIN, domain: DOMAIN, subscribersFile: subsFile,
-    }));
-    hss = spawn('ip', ['netns', 'exec', ns, process.execPath, '--import', 'tsx', 'lab/hss/main.ts', '--config', hssConfig], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    hss.stdout!.on('data', (d: Buffer) => (hssLog += d.toString()));
-    hss.stderr!.on('data', (d: Buffer) => (hssLog += d.toString()));
-    const hssExit = new Promise<number | null>((resolve) => hss!.once('exit', (code) => resolve(code)));
-    await waitFor(() => hssLog.includes('listening on 127.0.0.1:3868'), 'HSS listening');
-
-    const params: ScscfParams = {
-      domain: DOMAIN, sipIp: '127.0.0.1', sipPort: 6060, hssHost: `hss.${DOMAIN}`, hssPort: 3868,
-      diameterIp: '127.0.0.1', diameterPort: 3870, farEndUri: 'sip:127.0.0.1:5090', runDir: dir,
-      cdpConfigPath: join(dir, 'scscf.xml'), children: 1,
-    };
-    writeFileSync(params.cdpConfigPath, renderScscfCdpXml(params));
-    kamailio = spawn('ip', ['netns', 'exec', ns, 'kamailio', ...scscfKamailioArgs(params)], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-    kamailio.stdout!.on('data', (d: Buffer) => (kamLog += d.toString()));
-    kamailio.stderr!.on('data', (d: Buffer) => (kamLog += d.toString()));
-    try {
-      await waitFor(() => /CER from scscf\.\S+ result=2001/.test(hssLog), 'CER from the S-CSCF');
-    } catch (err) {
-      console.error(redact(kamLog.split('\n').slice(-30).join('\n')));
-      throw err;
-    }
-
     // provision the SIPp UE into the running HSS (the file is re-read on change)
     const sippSub = { imsi: SIPP_IMSI, k: SIPP_K.toString('hex'), opc: computeOpc(SIPP_K, SIPP_OP).toString('hex'), amf: '8000', sqn: '000000000000', msisdn: '+15550009' };
     writeFileSync(`${subsFile}.new`, JSON.stringify([...LAB_SUBSCRIBERS, sippSub], null, 2));
@@ -219,9 +222,40 @@ describe('lab/kamailio S-CSCF + lab HSS + SIPp UE (netns)', function () {
     console.log(`      figure: HSS MAR->MAA (request decoded -> answer written) median ${median(marMs).toFixed(3)} ms, max ${Math.max(...marMs).toFixed(3)} ms, n=${marMs.length}`);
     console.log(`      figure: HSS SAR->SAA median ${median(sarMs).toFixed(3)} ms, max ${Math.max(...sarMs).toFixed(3)} ms, n=${sarMs.length}`);
     console.log(`      figure: UE REGISTER->401 (S-CSCF + Cx MAR round trip) median ${median(challengeMs).toFixed(1)} ms, max ${Math.max(...challengeMs).toFixed(1)} ms; REGISTER(auth)->200 (incl. SAR when Kamailio sends one) median ${median(registerMs).toFixed(1)} ms, n=${ok}${resWithZero ? `; ${resWithZero} round(s) skipped: SIPp RES zero-byte limitation` : ''}`);
+  });
 
-    // the HSS exits cleanly on SIGTERM while Kamailio is still connected
+  it('resynchronises through Kamailio: auts= in REGISTER -> MAR with RAND||AUTS -> fresh 401 after SQN_MS -> 200', async () => {
+    const sub = LAB_SUBSCRIBERS[1]!;
+    const ue = spawn('ip', ['netns', 'exec', ns, process.execPath, '--import', 'tsx', RESYNC_UE], {
+      cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, UE_K: sub.k, UE_OPC: sub.opc, UE_IMSI: sub.imsi, UE_DOMAIN: DOMAIN, UE_SCSCF: '127.0.0.1:6060', UE_SQN_AHEAD: '2000' },
+    });
+    let stdout = '';
+    let stderr = '';
+    ue.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+    ue.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    const code = await new Promise<number | null>((resolve) => ue.once('exit', (c) => resolve(c)));
+    assert.equal(code, 0, stderr);
+    const r = JSON.parse(stdout.trim().split('\n').pop()!) as Record<string, string | number | boolean>;
+    assert.equal(r.error, undefined, `UE: ${String(r.error)}\nkamailio:\n${redact(kamLog.split('\n').slice(-25).join('\n'))}`);
+    assert.equal(r.first, 401);
+    assert.equal(r.firstMacOk, true);
+    assert.equal(r.second, 401, 'a fresh challenge after the resync');
+    assert.equal(r.secondMacOk, true);
+    // TS 33.102 6.3.5 + C.3.2: the HSS continues from SQN_MS: SEQ_MS + 1, IND + 1
+    assert.equal(r.sqnAfterResync, nextSqn(BigInt(`0x${String(r.sqnMs)}`)).toString(16).padStart(12, '0'));
+    assert.equal(r.third, 200);
+    assert.ok(String(r.pAssociatedUri).includes(`<tel:${sub.msisdn}>`));
+    // Kamailio's resync MAR carried RAND||AUTS, which the HSS verified (MAC-S) and applied
+    assert.ok(hssLog.includes(`resync sqn_ms=${String(r.sqnMs)}`), 'HSS logged the resync with SQN_MS');
+    const stored = (JSON.parse(readFileSync(subsFile, 'utf8')) as { imsi: string; sqn: string }[]).find((s) => s.imsi === sub.imsi)!;
+    assert.equal(stored.sqn, r.sqnAfterResync);
+  });
+
+  it('the HSS exits 0 on SIGTERM while Kamailio is connected', async () => {
+    assert.ok(hss);
     hss.kill('SIGTERM');
     assert.equal(await hssExit, 0);
+    assert.match(hssLog, /SIGTERM, stopping/);
   });
 });
