@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { computeOpc, milenage } from '../../../../daemon/auth/milenage.js';
+import { defaultLabSubscribers } from '../../../../lab/hss/default-subscribers.js';
 import { nextSqn } from '../../../../lab/hss/sqn.js';
 import { renderScscfCdpXml, scscfKamailioArgs, type ScscfParams } from '../../../../lab/kamailio/scscf.js';
 import { command, requirePrerequisites, root } from '../../../helpers/prereq.js';
@@ -22,10 +23,7 @@ const DOMAIN = 'ims.mnc001.mcc001.3gppnetwork.org';
 const ROUNDS = 5;
 
 // The lab's default subscribers (TS 35.208 test set 1 K/OPc, AMF 8000).
-const LAB_SUBSCRIBERS = [1, 2, 3].map((i) => ({
-  imsi: `00101000000000${i}`, k: '465b5ce8b199b49faa5f0a2ee238a6bc', opc: 'cd63cb71954a9f4e48a5994e37a02baf',
-  amf: '8000', sqn: '000000000000', msisdn: `+1555000${i}`,
-}));
+const LAB_SUBSCRIBERS = defaultLabSubscribers();
 // SIPp 3.6.1 copies aka_K/aka_OP through its message templating: the default K holds 0x0a and
 // 0x5b ('['), which it mangles. The SIPp UE therefore gets its own subscriber with printable
 // K and OP; the HSS stores OPc, and SIPp derives OPc from OP, which this test thereby checks.
@@ -245,7 +243,7 @@ describe('lab/kamailio S-CSCF + lab HSS + SIPp UE (netns)', function () {
     // TS 33.102 6.3.5 + C.3.2: the HSS continues from SQN_MS: SEQ_MS + 1, IND + 1
     assert.equal(r.sqnAfterResync, nextSqn(BigInt(`0x${String(r.sqnMs)}`)).toString(16).padStart(12, '0'));
     assert.equal(r.third, 200);
-    assert.ok(String(r.pAssociatedUri).includes(`<tel:${sub.msisdn}>`));
+    assert.ok(String(r.pAssociatedUri).includes(`<tel:${sub.msisdn!}>`));
     // Kamailio's resync MAR carried RAND||AUTS, which the HSS verified (MAC-S) and applied
     assert.ok(hssLog.includes(`resync sqn_ms=${String(r.sqnMs)}`), 'HSS logged the resync with SQN_MS');
     const stored = (JSON.parse(readFileSync(subsFile, 'utf8')) as { imsi: string; sqn: string }[]).find((s) => s.imsi === sub.imsi)!;
