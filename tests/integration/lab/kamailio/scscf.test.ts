@@ -18,6 +18,8 @@ import { command, requirePrerequisites, root } from '../../../helpers/prereq.js'
 
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 const SCENARIO = fileURLToPath(new URL('./register-aka.sipp.xml', import.meta.url));
+const CALL_SCENARIO = fileURLToPath(new URL('./call-far-end.sipp.xml', import.meta.url));
+const FAR_END_SCENARIO = fileURLToPath(new URL('./far-end.sipp.xml', import.meta.url));
 const RESYNC_UE = fileURLToPath(new URL('./resync-ue.ts', import.meta.url));
 const DOMAIN = 'ims.mnc001.mcc001.3gppnetwork.org';
 const ROUNDS = 5;
@@ -99,7 +101,7 @@ describe('lab/kamailio S-CSCF + lab HSS + SIPp UE (netns)', function () {
 
     const params: ScscfParams = {
       domain: DOMAIN, sipIp: '127.0.0.1', sipPort: 6060, hssHost: `hss.${DOMAIN}`, hssPort: 3868,
-      diameterIp: '127.0.0.1', diameterPort: 3870, farEndUri: 'sip:127.0.0.1:5090', runDir: dir,
+      diameterIp: '127.0.0.1', diameterPort: 3870, farEndUri: 'sip:127.0.0.1:5091', runDir: dir,
       cdpConfigPath: join(dir, 'scscf.xml'), children: 1,
     };
     writeFileSync(params.cdpConfigPath, renderScscfCdpXml(params));
@@ -248,6 +250,28 @@ describe('lab/kamailio S-CSCF + lab HSS + SIPp UE (netns)', function () {
     assert.ok(hssLog.includes(`resync sqn_ms=${String(r.sqnMs)}`), 'HSS logged the resync with SQN_MS');
     const stored = (JSON.parse(readFileSync(subsFile, 'utf8')) as { imsi: string; sqn: string }[]).find((s) => s.imsi === sub.imsi)!;
     assert.equal(stored.sqn, r.sqnAfterResync);
+  });
+
+  it('routes a call for +15559999 to the far-end address given at start (-A FAR_END_URI, SIPp UAS there)', async () => {
+    const farEnd = spawn('ip', ['netns', 'exec', ns, 'sipp', '-sf', FAR_END_SCENARIO, '-i', '127.0.0.1', '-p', '5091', '-m', '1', '-nostdin',
+      '-timeout', '10', '-timeout_error', '-trace_msg', '-message_file', join(dir, 'far-end.log')], { cwd: dir, stdio: 'ignore' });
+    const farEndExit = new Promise<number | null>((resolve) => farEnd.once('exit', (c) => resolve(c)));
+    await new Promise((r) => setTimeout(r, 300)); // SIPp binds its port at start-up
+    const caller = spawn('ip', ['netns', 'exec', ns, 'sipp', '127.0.0.1:6060', '-sf', CALL_SCENARIO, '-s', '+15559999', '-key', 'domain', DOMAIN,
+      '-i', '127.0.0.1', '-p', '5071', '-m', '1', '-nostdin', '-timeout', '10', '-timeout_error',
+      '-trace_err', '-error_file', join(dir, 'caller-errors.log')], { cwd: dir, stdio: 'ignore' });
+    const callerCode = await new Promise<number | null>((resolve) => caller.once('exit', (c) => resolve(c)));
+    const errors = existsSync(join(dir, 'caller-errors.log')) ? readFileSync(join(dir, 'caller-errors.log'), 'latin1') : '';
+    assert.equal(callerCode, 0, `caller: ${redact(errors).slice(-2000)}\nkamailio:\n${redact(kamLog.split('\n').slice(-15).join('\n'))}`);
+    assert.equal(await farEndExit, 0, 'the far end got INVITE, ACK and BYE');
+    const seen = parseSippMessages(readFileSync(join(dir, 'far-end.log'), 'latin1')).filter((m) => m.direction === 'received');
+    const invite = seen.find((m) => m.text.startsWith('INVITE '))!;
+    assert.ok(invite, 'INVITE reached the far end');
+    assert.match(invite.text, /^INVITE sip:\+15559999@ims\.mnc001\.mcc001\.3gppnetwork\.org SIP\/2\.0/);
+    assert.match(invite.text, /Record-Route: <sip:127\.0\.0\.1:6060;lr\b/);
+    assert.ok(seen.some((m) => m.text.startsWith('ACK ')), 'ACK reached the far end');
+    assert.ok(seen.some((m) => m.text.startsWith('BYE ')), 'BYE reached the far end');
+    assert.match(kamLog, /FAR_END: \+15559999 -> sip:127\.0\.0\.1:5091/); // the -A FAR_END_URI, not the cfg default
   });
 
   it('the HSS exits 0 on SIGTERM while Kamailio is connected', async () => {
