@@ -256,7 +256,7 @@ describe('lab/kamailio S-CSCF + lab HSS + SIPp UE (netns)', function () {
     const farEnd = spawn('ip', ['netns', 'exec', ns, 'sipp', '-sf', FAR_END_SCENARIO, '-i', '127.0.0.1', '-p', '5091', '-m', '1', '-nostdin',
       '-timeout', '10', '-timeout_error', '-trace_msg', '-message_file', join(dir, 'far-end.log')], { cwd: dir, stdio: 'ignore' });
     const farEndExit = new Promise<number | null>((resolve) => farEnd.once('exit', (c) => resolve(c)));
-    await new Promise((r) => setTimeout(r, 300)); // SIPp binds its port at start-up
+    await waitFor(() => execFileSync('ip', ['netns', 'exec', ns, 'ss', '-Hlun', 'sport = :5091'], { encoding: 'utf8' }).trim() !== '', 'far end bound to 5091');
     const caller = spawn('ip', ['netns', 'exec', ns, 'sipp', '127.0.0.1:6060', '-sf', CALL_SCENARIO, '-s', '+15559999', '-key', 'domain', DOMAIN,
       '-i', '127.0.0.1', '-p', '5071', '-m', '1', '-nostdin', '-timeout', '10', '-timeout_error',
       '-trace_err', '-error_file', join(dir, 'caller-errors.log')], { cwd: dir, stdio: 'ignore' });
