@@ -125,7 +125,7 @@ export class CxApplication {
     let resync = '';
     const authorization = findAvp(item, cx(CxAvp.SipAuthorization));
     if (authorization) {
-      // TS 29.228 6.3.13 / TS 33.203: a resync MAR carries RAND || AUTS in SIP-Authorization
+      // TS 29.228 6.3 (synchronisation failure): SIP-Authorization carries RAND || AUTS
       const checked = verifyAuts(sub, authorization.data);
       if (!checked.ok) {
         // TS 33.102 6.3.5: a MAC-S that does not verify means the resync is rejected
