@@ -53,7 +53,7 @@ export function startScscf(o: LabOptions, t: KamailioTuning): number {
   const values = { ...common(o, t), RUN: join(o.runDir, 'scscf'), CDP_XML: join(o.runDir, 'scscf', 'cdp.xml') };
   mkdirSync(join(o.runDir, 'scscf'), { recursive: true });
   writeFileSync(values.CDP_XML, renderFile('scscf-cdp.xml', values));
-  return startOne(o, t, 'scscf', renderFile('scscf.cfg', values));
+  return startOne(o, t, 'scscf', renderFile('scscf-lab.cfg', values));
 }
 
 export function startPcscf(o: LabOptions, t: KamailioTuning, ipsec: boolean): number {

@@ -98,7 +98,11 @@ export async function startDiameterServer(opts: DiameterServerOptions): Promise<
           fail(err as Error);
           return;
         }
-        if (!msg.request) continue; // this server sends no requests, so answers are unexpected
+        if (!msg.request) {
+          // this server sends no requests, so an answer is unexpected: say so, keep the peer
+          opts.onError?.(peer, new Error(`unexpected ${commandName(msg.commandCode, false)} (hop-by-hop ${msg.hopByHop})`));
+          continue;
+        }
         try {
           const step = state.onRequest(msg);
           if (step.kind === 'base') {

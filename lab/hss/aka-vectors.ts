@@ -36,7 +36,7 @@ export type ResyncResult = { ok: true; sqnMs: bigint } | { ok: false; reason: 'b
 /**
  * Verifies AUTS = (SQN_MS xor AK*) || MAC-S for the RAND the UE rejected (TS 33.102 6.3.5)
  * and returns SQN_MS. `randAuts` is RAND (16) || AUTS (14) as Cx carries it in
- * SIP-Authorization (TS 29.228 6.3.13 / TS 33.203 6.1.2).
+ * SIP-Authorization on a synchronisation failure (TS 29.228 6.3).
  */
 export function verifyAuts(sub: Pick<Subscriber, 'k' | 'opc'>, randAuts: Buffer): ResyncResult {
   if (randAuts.length !== 30) return { ok: false, reason: 'bad-length' };

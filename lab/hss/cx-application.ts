@@ -95,7 +95,7 @@ export class CxApplication {
     return unsigned32Avp(baseKey(BaseAvp.ResultCode), resultCode);
   }
 
-  /** TS 29.229 6.3.x: Experimental-Result { Vendor-Id 10415, Experimental-Result-Code }. */
+  /** RFC 6733 7.6 Experimental-Result { Vendor-Id 10415, Experimental-Result-Code (TS 29.229 6.2) }. */
   private experimental(code: number): Avp {
     return groupedAvp(baseKey(BaseAvp.ExperimentalResult), [
       unsigned32Avp(baseKey(BaseAvp.VendorId), VENDOR_3GPP),
@@ -103,7 +103,7 @@ export class CxApplication {
     ]);
   }
 
-  // TS 29.228 6.3 / 6.1.8: Multimedia-Auth-Request
+  // TS 29.228 6.3 (authentication procedures), TS 29.229 6.1.7: Multimedia-Auth-Request
   private onMar(request: DiameterMessage): ApplicationAnswer {
     const impi = readUtf8(requireAvp(request.avps, baseKey(BaseAvp.UserName), 'User-Name'));
     const impu = readUtf8(requireAvp(request.avps, cx(CxAvp.PublicIdentity), 'Public-Identity'));
@@ -125,7 +125,7 @@ export class CxApplication {
     let resync = '';
     const authorization = findAvp(item, cx(CxAvp.SipAuthorization));
     if (authorization) {
-      // TS 29.228 6.3.13 / TS 33.203: a resync MAR carries RAND || AUTS in SIP-Authorization
+      // TS 29.228 6.3 (synchronisation failure): SIP-Authorization carries RAND || AUTS
       const checked = verifyAuts(sub, authorization.data);
       if (!checked.ok) {
         // TS 33.102 6.3.5: a MAC-S that does not verify means the resync is rejected
@@ -167,7 +167,7 @@ export class CxApplication {
     return { answer, detail: `${detail} vectors=${vectors.length} sqn=${last.toString(16).padStart(12, '0')}${resync}` };
   }
 
-  // TS 29.228 6.1.2: Server-Assignment-Request, Table 6.1.2.1 (simplified to one registration per IMPI)
+  // TS 29.228 6.1.2 (TS 29.229 6.1.3): Server-Assignment-Request, Table 6.1.2.1 (simplified to one registration per IMPI)
   private onSar(request: DiameterMessage): ApplicationAnswer {
     const type = readUnsigned32(requireAvp(request.avps, cx(CxAvp.ServerAssignmentType), 'Server-Assignment-Type'));
     const userName = optionalUtf8(request.avps, baseKey(BaseAvp.UserName));

@@ -83,6 +83,12 @@ export class SubscriberFile implements SubscriberDirectory {
   }
 
   setSqn(imsi: string, sqn: bigint): void {
+    // pick up an edit made since the last poll, so the write-back does not undo it
+    try {
+      if (this.load()) this.log(`subscribers: reloaded ${this.path} before an SQN update (${this.size} subscribers)`);
+    } catch (err) {
+      this.log(`subscribers: ${this.path} not reloaded: ${(err as Error).message}`);
+    }
     const sub = this.byImsi.get(imsi);
     if (!sub) throw new HssConfigError(`subscriber ${imsi} vanished`);
     sub.sqn = sqn;

@@ -15,6 +15,6 @@ export function renderTemplate(text: string, values: Record<string, string | num
   return out;
 }
 
-export function renderFile(name: 'pcscf.cfg' | 'scscf.cfg' | 'scscf-cdp.xml', values: Record<string, string | number>): string {
+export function renderFile(name: 'pcscf.cfg' | 'scscf-lab.cfg' | 'scscf-cdp.xml', values: Record<string, string | number>): string {
   return renderTemplate(readFileSync(join(HERE, name), 'utf8'), values);
 }
