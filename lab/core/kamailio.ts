@@ -50,7 +50,15 @@ function startOne(o: LabOptions, t: KamailioTuning, role: 'pcscf' | 'scscf', cfg
 }
 
 export function startScscf(o: LabOptions, t: KamailioTuning): number {
-  const values = { ...common(o, t), RUN: join(o.runDir, 'scscf'), CDP_XML: join(o.runDir, 'scscf', 'cdp.xml') };
+  const values = {
+    ...common(o, t),
+    // One SIP worker: with two, a REGISTER answering the 401 at once (SIPp) was intermittently
+    // refused with 403 "Authentication Failed" in full test runs; suspected race between workers on
+    // the auth vector's state in ims_auth (not proven).
+    CHILDREN: 1,
+    RUN: join(o.runDir, 'scscf'),
+    CDP_XML: join(o.runDir, 'scscf', 'cdp.xml'),
+  };
   mkdirSync(join(o.runDir, 'scscf'), { recursive: true });
   writeFileSync(values.CDP_XML, renderFile('scscf-cdp.xml', values));
   return startOne(o, t, 'scscf', renderFile('scscf-lab.cfg', values));

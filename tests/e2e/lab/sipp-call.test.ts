@@ -83,7 +83,8 @@ describe('imsd-lab end to end with SIPp as the UE', function () {
     } catch {
       // no errors file: no errors
     }
-    assert.equal(result.code, 0, `SIPp failed (${result.code}): ${errors}\n${result.out.slice(-1500)}`);
+    const tail = (f: string) => readFileSync(join(status.logDir, f), 'utf8').split('\n').filter((l) => /ERROR|SCSCF:|PCSCF:|MAR|SAR/.test(l)).slice(-12).join('\n');
+    assert.equal(result.code, 0, `SIPp failed (${result.code}): ${errors.slice(0, 600)}\nS-CSCF:\n${tail('scscf.log')}\nHSS:\n${tail('hss.log')}`);
     const log = readFileSync(logFile, 'utf8');
     assert.match(log, /SERVICE-ROUTE \s*<sip:orig@scscf\.ims\.mnc001\.mcc001\.3gppnetwork\.org:6060;lr>/);
     assert.match(log, /P-ASSOCIATED-URI \s*.*<sip:\+15550077@ims\.mnc001\.mcc001\.3gppnetwork\.org>.*<tel:\+15550077>/);

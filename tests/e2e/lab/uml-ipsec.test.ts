@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { labCliCommand, runInUml } from '../../../lab/core/uml.js';
 import { command, file, requirePrerequisites, root } from '../../helpers/prereq.js';
@@ -132,6 +132,7 @@ ls /run/netns 2>/dev/null | grep -c ${prefix} | sed 's/^/NETNS-LEFT /'
       assert.equal((JSON.parse((await lab.cli(['status', '--json'])).stdout) as { up: boolean }).up, false);
     } finally {
       await lab.cli(['down'], 120_000);
+      rmSync(dirname(lab.runDir), { recursive: true, force: true });
     }
   });
 });
