@@ -1,0 +1,91 @@
+// Lab parameters: every name, address and path the lab uses comes from here, so a test can run
+// its own lab (own run dir, own namespace prefix) beside a user's lab without collisions.
+import { join } from 'node:path';
+
+export interface Subscriber {
+  imsi: string;
+  msisdn: string;
+  /** Secrets: never logged, never printed by `status`. */
+  k: string;
+  opc: string;
+  amf: string;
+}
+
+export type IpsecMode = 'auto' | 'on' | 'off';
+
+export interface LabOptions {
+  runDir: string;
+  /** Prefix of namespace and interface names; at most 8 characters (interface names are 15). */
+  prefix: string;
+  domain: string;
+  ipsec: IpsecMode;
+  /** Core-side and UE-side addresses on the veth (private ranges, only inside the lab's netns). */
+  coreV4: string;
+  ueV4: string;
+  coreV6: string;
+  ueV6: string;
+  pcscfPort: number;
+  farEndNumber: string;
+}
+
+export const DEFAULT_SUBSCRIBERS: Subscriber[] = [1, 2, 3].map((i) => ({
+  imsi: `00101000000000${i}`,
+  msisdn: `+1555000${i}`,
+  k: '465b5ce8b199b49faa5f0a2ee238a6bc',
+  opc: 'cd63cb71954a9f4e48a5994e37a02baf',
+  amf: '8000',
+}));
+
+export function defaultOptions(overrides: Partial<LabOptions> = {}): LabOptions {
+  const o: LabOptions = {
+    runDir: process.env.IMSD_LAB_RUN_DIR ?? '/tmp/imsd-lab',
+    prefix: process.env.IMSD_LAB_PREFIX ?? 'imsdlab',
+    domain: 'ims.mnc001.mcc001.3gppnetwork.org',
+    ipsec: 'auto',
+    coreV4: '10.45.0.1',
+    ueV4: '10.45.0.2',
+    coreV6: 'fd00:45::1',
+    ueV6: 'fd00:45::2',
+    pcscfPort: 5060,
+    farEndNumber: '+15559999',
+    ...overrides,
+  };
+  if (!/^[a-z][a-z0-9-]{0,7}$/.test(o.prefix)) {
+    throw new Error(`namespace prefix "${o.prefix}" must be 1-8 characters [a-z0-9-], starting with a letter`);
+  }
+  return o;
+}
+
+/** Names derived from the options: namespaces, interfaces, files. */
+export function names(o: LabOptions) {
+  return {
+    coreNs: `${o.prefix}-core`,
+    ueNs: `${o.prefix}-ue`,
+    coreIf: `${o.prefix}-c`,
+    ueIf: `${o.prefix}-u`,
+    stateFile: join(o.runDir, 'state.json'),
+    subscribersFile: join(o.runDir, 'subscribers.json'),
+    logDir: join(o.runDir, 'logs'),
+    pcapFile: join(o.runDir, 'pcap', 'core.pcap'),
+    pcscfHost: `pcscf.${o.domain}`,
+    scscfHost: `scscf.${o.domain}`,
+    hssHost: `hss.${o.domain}`,
+  };
+}
+
+/** Fixed ports inside the core namespace (its loopback is private to the lab). */
+export const CORE_PORTS = {
+  scscf: 6060,
+  scscfDiameter: 3870,
+  hssDiameter: 3868,
+  farEndSip: 5090,
+  farEndCtrl: 4444,
+  ipsecClient: 5100,  // ims_ipsec_pcscf takes ports [5100, 5100+IPSEC_MAX)
+  ipsecServer: 5200,  // and [5200, 5200+IPSEC_MAX)
+  ipsecMax: 10,
+} as const;
+
+/** Under --uml the lab proper runs inside User-Mode Linux with its run dir here (shared via hostfs). */
+export function umlInnerOptions(o: LabOptions): LabOptions {
+  return { ...o, runDir: join(o.runDir, 'uml-lab') };
+}

@@ -1,0 +1,107 @@
+// End to end through the lab with SIPp (Debian sip-tester) as the UE, using SIPp's own IMS AKA
+// (Milenage, RFC 3310): REGISTER via the P-CSCF to the S-CSCF (no sec-agree), 200 OK with
+// Service-Route and P-Associated-URI, then an INVITE to the far-end number answered by baresip, BYE.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { createCipheriv } from 'node:crypto';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { command, requirePrerequisites, root } from '../../helpers/prereq.js';
+import { makeTestLab, type TestLab } from '../../integration/lab/lab-cli.js';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const DOMAIN = 'ims.mnc001.mcc001.3gppnetwork.org';
+// SIPp copies aka_K / aka_OP / aka_AMF byte for byte from the scenario text (no hex decoding), so
+// this subscriber's K, OP and AMF are printable bytes; the HSS gets the same values in hex, with
+// OPc = AES-128_K(OP) xor OP (TS 35.206 4.1).
+const K_TEXT = 'imsdlabsippkey01';
+const OP_TEXT = 'imsdlabsippop001';
+const AMF_TEXT = 'ab';
+const IMSI = '001010000000077';
+
+function opc(k: Buffer, op: Buffer): Buffer {
+  const c = createCipheriv('aes-128-ecb', k, null);
+  c.setAutoPadding(false);
+  const e = Buffer.concat([c.update(op), c.final()]);
+  return Buffer.from(e.map((b, i) => b ^ op[i]));
+}
+
+describe('imsd-lab end to end with SIPp as the UE', function () {
+  this.timeout(120_000);
+  let lab: TestLab;
+
+  before(async function () {
+    requirePrerequisites(this, [root(), command('kamailio'), command('baresip'), command('sipp'), command('tshark')]);
+    lab = makeTestLab();
+    const up = await lab.cli(['up', '--no-ipsec']);
+    assert.equal(up.code, 0, up.stderr);
+  });
+
+  after(async function () {
+    if (!lab) return;
+    await lab.cli(['down']);
+    rmSync(dirname(lab.runDir), { recursive: true, force: true });
+  });
+
+  it('registers with AKA, gets Service-Route and P-Associated-URI, calls the far end and hangs up', async () => {
+    const k = Buffer.from(K_TEXT);
+    const add = await lab.cli([
+      'subscriber', 'add', '--imsi', IMSI, '--k', k.toString('hex'), '--opc', opc(k, Buffer.from(OP_TEXT)).toString('hex'),
+      '--msisdn', '+15550077', '--amf', Buffer.from(AMF_TEXT).toString('hex'),
+    ]);
+    assert.equal(add.code, 0, add.stderr);
+    const status = JSON.parse((await lab.cli(['status', '--json'])).stdout) as {
+      pcscf: { address: string; port: number }; ueAddress: string; ueNamespace: string; pcap: string; logDir: string;
+    };
+    const scenario = readFileSync(join(HERE, 'sipp', 'register-call.xml'), 'utf8')
+      .replaceAll('IMSI', IMSI)
+      .replaceAll('DOMAIN', DOMAIN)
+      .replaceAll('AKA_K', K_TEXT)
+      .replaceAll('AKA_OP', OP_TEXT)
+      .replaceAll('AKA_AMF', AMF_TEXT)
+      .replaceAll('FAR_END', '+15559999');
+    const dir = dirname(lab.runDir);
+    const sf = join(dir, 'register-call.xml');
+    writeFileSync(sf, scenario);
+    const logFile = join(dir, 'sipp.log');
+    const result = await new Promise<{ code: number; out: string }>((res) => {
+      execFile(
+        'ip',
+        [
+          'netns', 'exec', status.ueNamespace, 'sipp', `${status.pcscf.address}:${status.pcscf.port}`, '-sf', sf,
+          '-i', status.ueAddress, '-p', '5060', '-m', '1', '-nostdin', '-timeout', '30', '-timeout_error',
+          '-trace_logs', '-log_file', logFile, '-trace_err', '-error_file', join(dir, 'sipp-errors.log'),
+        ],
+        { cwd: dir, timeout: 60_000 },
+        (err, stdout, stderr) => res({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, out: stdout + stderr }),
+      );
+    });
+    let errors = '';
+    try {
+      errors = readFileSync(join(dir, 'sipp-errors.log'), 'utf8');
+    } catch {
+      // no errors file: no errors
+    }
+    const tail = (f: string) => readFileSync(join(status.logDir, f), 'utf8').split('\n').filter((l) => /ERROR|SCSCF:|PCSCF:|MAR|SAR/.test(l)).slice(-12).join('\n');
+    assert.equal(result.code, 0, `SIPp failed (${result.code}): ${errors.slice(0, 600)}\nS-CSCF:\n${tail('scscf.log')}\nHSS:\n${tail('hss.log')}`);
+    const log = readFileSync(logFile, 'utf8');
+    assert.match(log, /SERVICE-ROUTE \s*<sip:orig@scscf\.ims\.mnc001\.mcc001\.3gppnetwork\.org:6060;lr>/);
+    assert.match(log, /P-ASSOCIATED-URI \s*.*<sip:\+15550077@ims\.mnc001\.mcc001\.3gppnetwork\.org>.*<tel:\+15550077>/);
+
+    // The call really went UE -> P-CSCF -> S-CSCF -> baresip and back (the lab's pcap of the core)
+    const sip = await new Promise<string>((res, rej) =>
+      execFile('tshark', ['-r', status.pcap, '-d', 'udp.port==5090,sip', '-d', 'udp.port==6060,sip', '-Y', 'sip', '-T', 'fields', '-e', 'udp.srcport', '-e', 'udp.dstport', '-e', '_ws.col.Info'],
+        (err, out) => (err ? rej(err) : res(out))),
+    );
+    assert.match(sip, /6060\t5090\tRequest: INVITE sip:\+15559999@/);
+    assert.match(sip, /5090\t6060\tStatus: 200 [^\n]*\(INVITE\)/);
+    assert.match(sip, /6060\t5090\tRequest: BYE /);
+    assert.match(sip, /5090\t6060\tStatus: 200 OK \(BYE\)/);
+    // the S-CSCF authenticated the UE through the HSS (MAR, then SAR)
+    const hssLog = readFileSync(join(status.logDir, 'hss.log'), 'utf8');
+    assert.match(hssLog, /MAR/);
+    assert.match(hssLog, /SAR/);
+    assert.ok(!hssLog.includes(k.toString('hex')), 'the HSS log must not contain K');
+  });
+});
