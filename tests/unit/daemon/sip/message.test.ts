@@ -121,3 +121,17 @@ describe('sip message model', () => {
     assert.throws(() => msg.cseq, SipParseError);
   });
 });
+
+describe('createResponse', () => {
+  it('copies Via/From/To/Call-ID/CSeq, adds a To tag and a reason phrase', async () => {
+    const { createResponse } = await import('../../../../daemon/sip/response.js');
+    const req = parseMessage(REGISTER) as SipRequest;
+    const res = createResponse(req, 401, { toTag: 't9' });
+    assert.equal(res.reason, 'Unauthorized');
+    assert.equal(res.vias.length, 3);
+    assert.equal(res.toTag, 't9');
+    assert.equal(res.fromTag, 'abc');
+    assert.deepEqual(res.cseq, req.cseq);
+    assert.equal(createResponse(req, 100, { toTag: 'x' }).toTag, undefined);
+  });
+});
