@@ -77,8 +77,11 @@ function parseHeaderParams(s: Scanner): Params {
         value = s.text.slice(s.pos, close + 1);
         s.pos = close + 1;
       } else {
-        value = s.token();
-        // host values (received, maddr) may contain ':' only in IPv6 references, handled above
+        // token, or a host; RFC 3261 25.1 via-received is an IPv6address *without* brackets
+        // (RFC 5118 4.5), so ':' is allowed in an unquoted value
+        const start = s.pos;
+        while (!s.done && (isTokenChar(s.text.charCodeAt(s.pos)) || s.text[s.pos] === ':')) s.pos++;
+        value = s.text.slice(start, s.pos);
         if (value === '') fail(`parameter "${name}" has an empty value`, s.where);
       }
     }

@@ -135,3 +135,13 @@ describe('createResponse', () => {
     assert.equal(createResponse(req, 100, { toTag: 'x' }).toTag, undefined);
   });
 });
+
+describe('Via received with a bare IPv6 address (RFC 5118 4.5)', () => {
+  it('parses received=2001:db8::1 and [::1] forms', async () => {
+    const { parseVia } = await import('../../../../daemon/sip/header-values.js');
+    const v = parseVia('SIP/2.0/UDP [2001:db8::2]:5062;received=2001:db8::2;rport=5062;branch=z9hG4bK1');
+    assert.equal(v.params.get('received'), '2001:db8::2');
+    assert.equal(v.params.get('rport'), '5062');
+    assert.equal(parseVia('SIP/2.0/UDP [::1];received=[::1]').params.get('received'), '[::1]');
+  });
+});
