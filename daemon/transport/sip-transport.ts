@@ -103,16 +103,21 @@ export class SipTransport extends EventEmitter implements Transport {
       }
     }
     this.udpS.on('message', (data, rinfo) => this.onDatagram(data, { address: rinfo.address, port: rinfo.port }, this.portS));
-    this.udpS.on('error', (e) => this.emit('error', e));
+    this.udpS.on('error', (e) => this.report(e));
     if (this.options.portC !== undefined) {
       this.udpC = await bindUdp(addr, this.options.portC);
       this.portC = this.udpC.address().port;
       const portC = this.portC;
       this.udpC.on('message', (data, rinfo) => this.onDatagram(data, { address: rinfo.address, port: rinfo.port }, portC));
-      this.udpC.on('error', (e) => this.emit('error', e));
+      this.udpC.on('error', (e) => this.report(e));
     }
     this.server.on('connection', (sock) => this.adopt(sock, true));
-    this.server.on('error', (e) => this.emit('error', e));
+    this.server.on('error', (e) => this.report(e));
+  }
+
+  /** An 'error' event without listener would throw (EventEmitter rule): only emit when heard. */
+  private report(e: Error): void {
+    if (this.listenerCount('error') > 0) this.emit('error', e);
   }
 
   private onDatagram(data: Buffer, remote: Peer, localPort: number): void {
@@ -232,7 +237,7 @@ export class SipTransport extends EventEmitter implements Transport {
    */
   keepAlive(remote: Peer, intervalMs: number): () => void {
     const timer = setInterval(() => {
-      this.ping(remote).catch((e: Error) => this.emit('error', e));
+      this.ping(remote).catch((e: Error) => this.report(e));
     }, intervalMs);
     timer.unref();
     return () => clearInterval(timer);
