@@ -7,6 +7,7 @@ import net from 'node:net';
 import { buildErrorResponse } from '../sip/bad-request.js';
 import { SipParseError } from '../sip/errors.js';
 import { SipMessage, SipRequest } from '../sip/message.js';
+import { formatVia, parseVia } from '../sip/header-values.js';
 import { parseMessage } from '../sip/parser.js';
 import { serializeMessage } from '../sip/serializer.js';
 import { TcpConnection } from './tcp-connection.js';
@@ -52,6 +53,23 @@ function listenTcp(server: net.Server, address: string, port: number): Promise<v
       resolve();
     });
   });
+}
+
+/**
+ * RFC 3261 18.2.1: add "received" to the top Via when its sent-by is not the packet's source
+ * address; RFC 3581 4: fill in an empty "rport" with the source port (and then always add
+ * "received"), so responses find their way back through NATs.
+ */
+export function markReceived(req: SipRequest, source: Peer): void {
+  const top = req.headers.getAll('Via')[0];
+  if (top === undefined) return;
+  const via = parseVia(top);
+  const wantsRport = via.params.has('rport') && via.params.get('rport') === null;
+  if (wantsRport) via.params.set('rport', String(source.port));
+  if (!wantsRport && stripBrackets(via.host).toLowerCase() === source.address.toLowerCase()) return;
+  via.params.set('received', source.address);
+  req.headers.shift('Via');
+  req.headers.prepend('Via', formatVia(via));
 }
 
 export class SipTransport extends EventEmitter implements Transport {
@@ -141,6 +159,7 @@ export class SipTransport extends EventEmitter implements Transport {
       this.emit('invalid', { error: e, raw, protocol, remote, answered: res !== undefined });
       return;
     }
+    if (message.isRequest()) markReceived(message, remote);
     const received: Received = { message, raw, protocol, local, remote };
     if (conn) received.connectionId = conn.id;
     this.emit('message', received);

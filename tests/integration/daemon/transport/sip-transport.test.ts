@@ -32,6 +32,9 @@ for (const addr of ['127.0.0.1', '::1']) {
         assert.equal(r.protocol, protocol);
         assert.equal(r.remote.port, a.portC);
         assert.ok(r.message.isRequest() && r.message.method === 'OPTIONS');
+        // RFC 3581: the empty rport is filled in with the source port, received added
+        assert.equal(r.message.topVia.params.get('rport'), String(a.portC));
+        assert.equal(r.message.topVia.params.get('received'), addr);
         const reply = nextMessage(a);
         const res = createResponse(r.message, 200, { toTag: 'b1' });
         // RFC 3261 18.2.2: TCP responses go back on the request's connection
