@@ -99,6 +99,19 @@ for (const addr of ['127.0.0.1', '::1']) {
       sock.close();
     });
 
+    it('answers a malformed TCP request with 400 on the same connection', async () => {
+      const sock = net.connect({ host: addr, port: b.portS });
+      await once(sock, 'connect');
+      const invalid = once(b, 'invalid');
+      sock.write(`OPTIONS sip:x@y SIP/2.0\r\nVia: SIP/2.0/TCP ${hostOf(addr)}:${sock.localPort};branch=z9hG4bKt\r\nFrom: <sip:a@b>;tag=1\r\nTo: "unterminated <sip:x@y>\r\nCall-ID: bad2\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n`);
+      const [data] = (await once(sock, 'data')) as [Buffer];
+      assert.match(data.toString(), /^SIP\/2\.0 400 Bad Request\r\n/);
+      assert.match(data.toString(), /\r\nCall-ID: bad2\r\n/);
+      const [ev] = (await invalid) as [InvalidReceived];
+      assert.equal(ev.protocol, 'tcp');
+      sock.destroy();
+    });
+
     it('closes a TCP connection that sends an oversized body and reports it', async () => {
       const invalid = once(b, 'invalid');
       const sock = net.connect({ host: addr, port: b.portS });
