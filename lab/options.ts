@@ -28,14 +28,6 @@ export interface LabOptions {
   farEndNumber: string;
 }
 
-export const DEFAULT_SUBSCRIBERS: Subscriber[] = [1, 2, 3].map((i) => ({
-  imsi: `00101000000000${i}`,
-  msisdn: `+1555000${i}`,
-  k: '465b5ce8b199b49faa5f0a2ee238a6bc',
-  opc: 'cd63cb71954a9f4e48a5994e37a02baf',
-  amf: '8000',
-}));
-
 export function defaultOptions(overrides: Partial<LabOptions> = {}): LabOptions {
   const o: LabOptions = {
     runDir: process.env.IMSD_LAB_RUN_DIR ?? '/tmp/imsd-lab',

@@ -1,7 +1,7 @@
 // up / down / status of the lab on this kernel (see uml.ts for the same inside User-Mode Linux).
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { CORE_PORTS, DEFAULT_SUBSCRIBERS, names, umlInnerOptions, type LabOptions } from '../options.js';
+import { CORE_PORTS, names, umlInnerOptions, type LabOptions } from '../options.js';
 import { startBaresip } from './baresip.js';
 import { startCapture } from './capture.js';
 import { isAlive, sleep, waitFor } from './exec.js';
@@ -11,7 +11,8 @@ import { startPcscf, startScscf } from './kamailio.js';
 import { hasEstablishedTcp, isListening } from './listening.js';
 import { createTopology, listNamespaces, pidsInNamespace, removeTopology } from './netns.js';
 import { readState, writeState, type LabState } from './state.js';
-import { INITIAL_SQN, publicSubscribers, readSubscribers, writeSubscribers } from './subscribers.js';
+import { defaultLabSubscribers } from '../hss/default-subscribers.js';
+import { publicSubscribers, readSubscribers, writeSubscribers } from './subscribers.js';
 import { startUe } from './ue.js';
 
 export class LabError extends Error {
@@ -38,7 +39,7 @@ export async function up(o: LabOptions, u: UpOptions = {}): Promise<LabState> {
   await down(o, { keepRunDir: false, quiet: true });
 
   mkdirSync(n.logDir, { recursive: true });
-  if (readSubscribers(o).length === 0) writeSubscribers(o, DEFAULT_SUBSCRIBERS.map((s) => ({ ...s, sqn: INITIAL_SQN })));
+  if (readSubscribers(o).length === 0) writeSubscribers(o, defaultLabSubscribers());
   await createTopology(o);
   const pids: Record<string, number> = {};
   const state: LabState = { options: o, pids, ipsec: false, mode: 'host', startedAt: new Date().toISOString() };

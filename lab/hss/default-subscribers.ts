@@ -2,7 +2,7 @@
 // OPc, AMF 8000, MSISDN +15550001-003. Written into a run directory (the HSS updates SQNs in place).
 import type { SubscriberEntry } from './subscriber.js';
 
-export function defaultLabSubscribers(): SubscriberEntry[] {
+export function defaultLabSubscribers(): (SubscriberEntry & { msisdn: string })[] {
   return [1, 2, 3].map((i) => ({
     imsi: `00101000000000${i}`,
     k: '465b5ce8b199b49faa5f0a2ee238a6bc',
