@@ -1,8 +1,10 @@
 // Self-test of the peer harness, before any of our stack takes part: Kamailio as registrar and
 // record-routing proxy with MD5, SIPp registering a user whose calls reach a SIPp UAS, and a
-// SIPp UAC calling that user with 100rel, PRACK and UPDATE through Kamailio, over UDP and TCP.
+// SIPp UAC calling that user with 100rel, PRACK and UPDATE through Kamailio, over UDP and TCP;
+// baresip registering with MD5 and answering a SIPp call through Kamailio.
 import assert from 'node:assert/strict';
 import { command, requirePrerequisites } from '../../../../helpers/prereq.js';
+import { BaresipPeer } from '../../../../helpers/peers/baresip.js';
 import { KamailioPeer } from '../../../../helpers/peers/kamailio.js';
 import { describeSipp, SippPeer } from '../../../../helpers/peers/sipp.js';
 
@@ -12,8 +14,11 @@ describe('peer harness: Kamailio registrar/proxy with SIPp', function () {
   const sipps: SippPeer[] = [];
 
   before(async function () {
-    requirePrerequisites(this, [command('kamailio'), command('kamcmd'), command('sipp')]);
-    kamailio = await KamailioPeer.start({ addresses: ['127.0.0.1'], users: { 'carol-udp': 'carol-pw', 'carol-tcp': 'carol-pw', dave: 'dave-pw' } });
+    requirePrerequisites(this, [command('kamailio'), command('kamcmd'), command('sipp'), command('baresip')]);
+    kamailio = await KamailioPeer.start({
+      addresses: ['127.0.0.1'],
+      users: { 'carol-udp': 'carol-pw', 'carol-tcp': 'carol-pw', 'bob-udp': 'bob-pw', 'bob-tcp': 'bob-pw', dave: 'dave-pw' },
+    });
   });
 
   afterEach(async () => {
@@ -54,6 +59,35 @@ describe('peer harness: Kamailio registrar/proxy with SIPp', function () {
       for (const r of received) assert.match(r, new RegExp(`^Via: SIP/2\\.0/${transport} 127\\.0\\.0\\.1:${uac.port};`, 'im'), r);
       // Kamailio itself relayed the in-dialog requests along the recorded route
       for (const m of ['PRACK', 'UPDATE', 'ACK', 'BYE']) assert.match(k.log(), new RegExp(`in-dialog ${m} routed to sip:${carol}@127\\.0\\.0\\.1:${uas.port}`, 'i'));
+    });
+  }
+
+  for (const transport of ['udp', 'tcp'] as const) {
+    it(`baresip registers (MD5) over ${transport} and answers a SIPp call through Kamailio`, async () => {
+      const k = kamailio as KamailioPeer;
+      const bob = `bob-${transport}`;
+      const baresip = await BaresipPeer.start({ kamailio: k, user: bob, password: 'bob-pw', transport });
+      try {
+        const [binding] = await k.bindings(bob);
+        assert.equal(binding.socket, `${transport}:127.0.0.1:${k.port}`);
+        const uac = await SippPeer.start({
+          scenario: 'uac-call.xml', local: '127.0.0.1', transport, remote: `127.0.0.1:${k.port}`, service: 'dave', password: 'dave-pw',
+          keys: { domain: 'imsd.test', callee: bob },
+        });
+        sipps.push(uac);
+        const r = await uac.done();
+        assert.equal(r.code, 0, describeSipp('UAC', r) + baresip.log().slice(-1500));
+        // baresip's own account of the call
+        await baresip.ctrl.waitEvent('CALL_CLOSED', (e) => e.type === 'CALL_CLOSED');
+        // (answermode=auto reports no CALL_INCOMING in baresip 1.0)
+        const calls = baresip.ctrl.events.filter((e) => ['CALL_ESTABLISHED', 'CALL_CLOSED'].includes(e.type));
+        assert.deepEqual(calls.map((e) => [e.type, e.direction, e.peeruri]), [
+          ['CALL_ESTABLISHED', 'incoming', 'sip:dave@imsd.test'],
+          ['CALL_CLOSED', 'incoming', 'sip:dave@imsd.test'],
+        ]);
+      } finally {
+        await baresip.stop();
+      }
     });
   }
 
