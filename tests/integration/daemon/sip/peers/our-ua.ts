@@ -1,0 +1,184 @@
+// Our stack as the peers' counterpart: SipTransport + the transaction layer (SipEndpoint) +
+// HTTP digest from daemon/auth, with the small amount of user-agent glue a test needs
+// (building requests, answering 401/407 once, collecting incoming requests).
+import { randomBytes } from 'node:crypto';
+import { chooseQop, computeResponse, formatAuthorization, parseChallenge } from '../../../../../daemon/auth/digest.js';
+import type { Clock } from '../../../../../daemon/sip/clock.js';
+import { SystemClock } from '../../../../../daemon/sip/clock.js';
+import { SipEndpoint } from '../../../../../daemon/sip/endpoint.js';
+import { Headers } from '../../../../../daemon/sip/headers.js';
+import { SipRequest, type SipResponse } from '../../../../../daemon/sip/message.js';
+import { formatUri, parseUri } from '../../../../../daemon/sip/uri.js';
+import type { Destination, IncomingRequest, ServerTransaction } from '../../../../../daemon/sip/transactions/index.js';
+import { SipTransport } from '../../../../../daemon/transport/sip-transport.js';
+import { hostOf } from '../../../../helpers/peers/ports.js';
+
+export interface Credentials {
+  username: string;
+  password: string;
+}
+
+/** The final response was not 2xx (e.g. 403 after our credentials): the request failed. */
+export class RequestFailed extends Error {
+  constructor(
+    readonly method: string,
+    readonly response: SipResponse,
+    readonly statuses: number[],
+  ) {
+    super(`${method} failed: ${response.status} ${response.reason} (responses: ${statuses.join(', ')})`);
+    this.name = 'RequestFailed';
+  }
+}
+
+export interface Outcome {
+  final: SipResponse;
+  /** every status received, in order, over all attempts (e.g. [401, 200]) */
+  statuses: number[];
+  /** the request that got the final response (with its Authorization, if any) */
+  request: SipRequest;
+}
+
+export class OurUa {
+  readonly incoming: ServerTransaction[] = [];
+  readonly strayAcks: IncomingRequest[] = [];
+  readonly discarded: string[] = [];
+  private listeners: Array<() => void> = [];
+  private cseq = 0;
+
+  private constructor(
+    readonly transport: SipTransport,
+    readonly endpoint: SipEndpoint,
+    readonly address: string,
+    readonly protocol: 'udp' | 'tcp',
+  ) {}
+
+  static async open(address: string, protocol: 'udp' | 'tcp', clock: Clock = new SystemClock()): Promise<OurUa> {
+    const transport = await SipTransport.open({ localAddress: address, portS: 0 });
+    // the TU needs the UA, the UA needs the endpoint: the TU reaches the UA through this holder
+    const self: { ua?: OurUa } = {};
+    const endpoint = new SipEndpoint({
+      transport,
+      clock,
+      sentBy: { host: address, port: transport.portS },
+      tu: {
+        onRequest: (tx) => self.ua?.push(() => self.ua?.incoming.push(tx)),
+        onStrayAck: (ack) => self.ua?.push(() => self.ua?.strayAcks.push(ack)),
+        onDiscarded: (d) => self.ua?.discarded.push(`${d.reason}: ${d.error?.message ?? ''}`),
+      },
+    });
+    self.ua = new OurUa(transport, endpoint, address, protocol);
+    return self.ua;
+  }
+
+  get port(): number {
+    return this.transport.portS;
+  }
+
+  /** Our Contact for a user: sip:user@addr:port;transport=… */
+  contact(user: string): string {
+    return `sip:${user}@${hostOf(this.address)}:${this.port};transport=${this.protocol}`;
+  }
+
+  private push(f: () => void): void {
+    f();
+    for (const l of this.listeners.splice(0)) l();
+  }
+
+  /** The next incoming request with this method (already received or future). */
+  async nextRequest(method: string, timeoutMs = 5000): Promise<ServerTransaction> {
+    const end = Date.now() + timeoutMs;
+    for (;;) {
+      const i = this.incoming.findIndex((t) => t.request.method === method);
+      if (i >= 0) return this.incoming.splice(i, 1)[0];
+      const left = end - Date.now();
+      if (left <= 0) throw new Error(`no ${method} reached our stack within ${timeoutMs} ms (discarded: ${this.discarded.join('; ') || 'none'})`);
+      await new Promise<void>((r) => {
+        const t = setTimeout(r, left);
+        this.listeners.push(() => {
+          clearTimeout(t);
+          r();
+        });
+      });
+    }
+  }
+
+  /** A new out-of-dialog request (RFC 3261 8.1.1) from user@domain; the layer adds the Via. */
+  newRequest(method: string, target: string, from: { user: string; domain: string }, extra: Array<[string, string]> = [], body?: string): SipRequest {
+    const h = new Headers();
+    h.append('Max-Forwards', 70);
+    h.append('From', `<sip:${from.user}@${from.domain}>;tag=${randomBytes(6).toString('hex')}`);
+    h.append('To', `<${method === 'REGISTER' ? `sip:${from.user}@${from.domain}` : target}>`);
+    h.append('Call-ID', `${randomBytes(8).toString('hex')}@${hostOf(this.address)}`);
+    h.append('CSeq', `${++this.cseq} ${method}`);
+    h.append('Contact', `<${this.contact(from.user)}>`);
+    for (const [n, v] of extra) h.append(n, v);
+    if (body !== undefined) h.append('Content-Type', 'application/sdp');
+    h.append('Content-Length', Buffer.byteLength(body ?? ''));
+    return new SipRequest(method, parseUri(method === 'REGISTER' ? `sip:${from.domain}` : target), h, body);
+  }
+
+  /**
+   * Send a request in a client transaction and, on 401/407, once more with credentials
+   * (RFC 3261 22.2 / 22.3, RFC 2617 3.2.2); resolves with the final response of the last try.
+   * Provisional responses go to onProvisional.
+   */
+  async send(req: SipRequest, dest: Destination, creds?: Credentials, onProvisional?: (r: SipResponse) => void): Promise<Outcome> {
+    const statuses: number[] = [];
+    let current = req;
+    for (let attempt = 0; ; attempt++) {
+      const final = await this.transaction(current, dest, statuses, onProvisional);
+      if ((final.status !== 401 && final.status !== 407) || !creds || attempt > 0) return { final, statuses, request: current };
+      current = this.withCredentials(current, final, creds);
+    }
+  }
+
+  /** Like send(), but a non-2xx final response throws RequestFailed. */
+  async sendOk(req: SipRequest, dest: Destination, creds?: Credentials, onProvisional?: (r: SipResponse) => void): Promise<Outcome> {
+    const o = await this.send(req, dest, creds, onProvisional);
+    if (o.final.status >= 300) throw new RequestFailed(req.method, o.final, o.statuses);
+    return o;
+  }
+
+  private transaction(req: SipRequest, dest: Destination, statuses: number[], onProvisional?: (r: SipResponse) => void): Promise<SipResponse> {
+    return new Promise((resolve, reject) => {
+      this.endpoint.layer.sendRequest(req, dest, {
+        onResponse: (res) => {
+          statuses.push(res.status);
+          if (res.status < 200) onProvisional?.(res);
+          else resolve(res);
+        },
+        onTimeout: (e) => reject(e),
+        onTransportError: (e) => reject(e),
+      });
+    });
+  }
+
+  /** The same request with a new CSeq, no Via (the layer adds a fresh one) and our digest. */
+  private withCredentials(prev: SipRequest, challenge: SipResponse, creds: Credentials): SipRequest {
+    const proxy = challenge.status === 407;
+    const header = challenge.headers.get(proxy ? 'Proxy-Authenticate' : 'WWW-Authenticate');
+    if (header === undefined) throw new Error(`${challenge.status} without a challenge`);
+    const c = parseChallenge(header);
+    const qop = chooseQop(c.qop);
+    const cnonce = randomBytes(8).toString('hex');
+    // RFC 3261 22.4 item 2: the digest-uri is the Request-URI as sent
+    const uri = formatUri(prev.uri);
+    const response = computeResponse({
+      username: creds.username, realm: c.realm, password: Buffer.from(creds.password), method: prev.method, uri, nonce: c.nonce,
+      ...(qop ? { qop, nc: 1, cnonce } : {}),
+    });
+    const h = prev.headers.clone();
+    h.remove('Via');
+    h.set('CSeq', `${++this.cseq} ${prev.method}`);
+    h.set(proxy ? 'Proxy-Authorization' : 'Authorization', formatAuthorization({
+      username: creds.username, realm: c.realm, nonce: c.nonce, uri, response, algorithm: c.algorithm,
+      ...(qop ? { qop, nc: 1, cnonce } : {}), ...(c.opaque !== undefined ? { opaque: c.opaque } : {}),
+    }));
+    return new SipRequest(prev.method, prev.uri, h, prev.body);
+  }
+
+  async close(): Promise<void> {
+    this.endpoint.close();
+    await this.transport.close();
+  }
+}
