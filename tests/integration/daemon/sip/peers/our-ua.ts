@@ -7,8 +7,10 @@ import type { Clock } from '../../../../../daemon/sip/clock.js';
 import { SystemClock } from '../../../../../daemon/sip/clock.js';
 import { SipEndpoint } from '../../../../../daemon/sip/endpoint.js';
 import { Headers } from '../../../../../daemon/sip/headers.js';
+import { Dialog, type InDialogRequestOptions } from '../../../../../daemon/sip/dialogs/dialog.js';
+import { parseNameAddr, type NameAddr } from '../../../../../daemon/sip/header-values.js';
 import { SipRequest, type SipResponse } from '../../../../../daemon/sip/message.js';
-import { formatUri, parseUri } from '../../../../../daemon/sip/uri.js';
+import { formatUri, isSipUri, parseUri } from '../../../../../daemon/sip/uri.js';
 import type { Destination, IncomingRequest, ServerTransaction } from '../../../../../daemon/sip/transactions/index.js';
 import { SipTransport } from '../../../../../daemon/transport/sip-transport.js';
 import { hostOf } from '../../../../helpers/peers/ports.js';
@@ -44,6 +46,8 @@ export class OurUa {
   readonly discarded: string[] = [];
   private listeners: Array<() => void> = [];
   private cseq = 0;
+  /** ACKs we sent for 2xx responses, by Call-ID: re-sent for a retransmitted 2xx (RFC 3261 13.2.2.4) */
+  private readonly acks = new Map<string, { ack: SipRequest; dest: Destination }>();
 
   private constructor(
     readonly transport: SipTransport,
@@ -140,12 +144,22 @@ export class OurUa {
   }
 
   private transaction(req: SipRequest, dest: Destination, statuses: number[], onProvisional?: (r: SipResponse) => void): Promise<SipResponse> {
+    let done = false;
     return new Promise((resolve, reject) => {
       this.endpoint.layer.sendRequest(req, dest, {
         onResponse: (res) => {
+          if (done) {
+            // RFC 3261 13.2.2.4: a retransmitted 2xx to our INVITE gets the same ACK again
+            const sent = res.status >= 200 && res.status < 300 ? this.acks.get(res.callId) : undefined;
+            if (sent) void this.endpoint.layer.sendStateless(sent.ack, sent.dest, { addVia: false });
+            return;
+          }
           statuses.push(res.status);
           if (res.status < 200) onProvisional?.(res);
-          else resolve(res);
+          else {
+            done = true;
+            resolve(res);
+          }
         },
         onTimeout: (e) => reject(e),
         onTransportError: (e) => reject(e),
@@ -177,8 +191,53 @@ export class OurUa {
     return new SipRequest(prev.method, prev.uri, h, prev.body);
   }
 
+  /** Send a request built by a dialog (RFC 3261 12.2.1.1) to its next hop, in a client transaction. */
+  async inDialog(dialog: Dialog, method: string, options: InDialogRequestOptions = {}, creds?: Credentials): Promise<Outcome> {
+    const req = dialog.createRequest(method, options);
+    req.headers.set('Content-Length', Buffer.byteLength(options.body ?? ''));
+    const o = await this.send(req, nextHop(req, this.protocol), creds);
+    dialog.receiveResponse(method, o.final);
+    return o;
+  }
+
+  /** The ACK for a 2xx to our INVITE (RFC 3261 13.2.2.4): in the dialog, outside any transaction. */
+  async ack(dialog: Dialog, inviteCseq: number): Promise<SipRequest> {
+    const ack = dialog.createRequest('ACK', { cseq: inviteCseq });
+    ack.headers.set('Content-Length', 0);
+    const dest = nextHop(ack, this.protocol);
+    await this.endpoint.layer.sendStateless(ack, dest);
+    this.acks.set(ack.callId, { ack, dest });
+    return ack;
+  }
+
+  /** Our Contact as a name-addr, for dialogs. */
+  contactNameAddr(user: string): NameAddr {
+    return parseNameAddr(`<${this.contact(user)}>`);
+  }
+
   async close(): Promise<void> {
     this.endpoint.close();
     await this.transport.close();
   }
+}
+
+/**
+ * Where a request goes (RFC 3261 8.1.2 with RFC 3263 4 minus DNS, all addresses being IP
+ * literals here): the first Route's URI, else the Request-URI; its transport parameter, else
+ * the given default; port 5060 when absent.
+ */
+export function nextHop(req: SipRequest, defaultProtocol: 'udp' | 'tcp'): Destination {
+  const uri = req.routes[0]?.uri ?? req.uri;
+  if (!isSipUri(uri)) throw new Error(`no next hop for ${formatUri(uri)}`);
+  const t = uri.params.get('transport');
+  const protocol = typeof t === 'string' ? (t.toLowerCase() as 'udp' | 'tcp') : defaultProtocol;
+  const address = uri.host.startsWith('[') ? uri.host.slice(1, -1) : uri.host;
+  return { address, port: uri.port ?? 5060, protocol };
+}
+
+/** A minimal SDP offer or answer for one PCMU audio stream (RFC 4566, RFC 3264). */
+export function sdp(address: string, port: number, version: number, direction = 'sendrecv'): string {
+  const ip = address.includes(':') ? 'IP6' : 'IP4';
+  return ['v=0', `o=imsd 4242 ${version} IN ${ip} ${address}`, 's=-', `c=IN ${ip} ${address}`, 't=0 0',
+    `m=audio ${port} RTP/AVP 0`, 'a=rtpmap:0 PCMU/8000', `a=${direction}`, ''].join('\r\n');
 }
