@@ -124,9 +124,9 @@ export class OurUa {
   /**
    * Send a request in a client transaction and, on 401/407, once more with credentials
    * (RFC 3261 22.2 / 22.3, RFC 2617 3.2.2); resolves with the final response of the last try.
-   * Provisional responses go to onProvisional.
+   * Provisional responses go to onProvisional with the request they answer.
    */
-  async send(req: SipRequest, dest: Destination, creds?: Credentials, onProvisional?: (r: SipResponse) => void): Promise<Outcome> {
+  async send(req: SipRequest, dest: Destination, creds?: Credentials, onProvisional?: (r: SipResponse, request: SipRequest) => void): Promise<Outcome> {
     const statuses: number[] = [];
     let current = req;
     for (let attempt = 0; ; attempt++) {
@@ -137,13 +137,13 @@ export class OurUa {
   }
 
   /** Like send(), but a non-2xx final response throws RequestFailed. */
-  async sendOk(req: SipRequest, dest: Destination, creds?: Credentials, onProvisional?: (r: SipResponse) => void): Promise<Outcome> {
+  async sendOk(req: SipRequest, dest: Destination, creds?: Credentials, onProvisional?: (r: SipResponse, request: SipRequest) => void): Promise<Outcome> {
     const o = await this.send(req, dest, creds, onProvisional);
     if (o.final.status >= 300) throw new RequestFailed(req.method, o.final, o.statuses);
     return o;
   }
 
-  private transaction(req: SipRequest, dest: Destination, statuses: number[], onProvisional?: (r: SipResponse) => void): Promise<SipResponse> {
+  private transaction(req: SipRequest, dest: Destination, statuses: number[], onProvisional?: (r: SipResponse, request: SipRequest) => void): Promise<SipResponse> {
     let done = false;
     return new Promise((resolve, reject) => {
       this.endpoint.layer.sendRequest(req, dest, {
@@ -155,7 +155,7 @@ export class OurUa {
             return;
           }
           statuses.push(res.status);
-          if (res.status < 200) onProvisional?.(res);
+          if (res.status < 200) onProvisional?.(res, req);
           else {
             done = true;
             resolve(res);
