@@ -93,7 +93,7 @@ export class SippPeer {
 
 /** An assertion message for a failed run: exit code, SIPp's errors, the end of its trace. */
 export function describeSipp(name: string, r: SippResult): string {
-  return `${name}: SIPp exit code ${r.code}\n--- errors ---\n${r.errors.slice(-2000)}\n--- last messages ---\n${r.messages.slice(-3000)}`;
+  return `${name}: SIPp exit code ${r.code}\n--- errors ---\n${r.errors.slice(0, 3000)}\n--- last messages ---\n${r.messages.slice(-3000)}`;
 }
 
 function tcpAccepts(host: string, port: number): Promise<boolean> {
