@@ -5,6 +5,8 @@ import { randomBytes } from 'node:crypto';
 import { chooseQop, computeResponse, formatAuthorization, parseChallenge } from '../../../../../daemon/auth/digest.js';
 import type { Clock } from '../../../../../daemon/sip/clock.js';
 import { SystemClock } from '../../../../../daemon/sip/clock.js';
+import { UserAgentCore, type UserAgentCoreOptions } from '../../../../../daemon/sip/user-agents/core.js';
+import { nextHop as uaNextHop } from '../../../../../daemon/sip/user-agents/next-hop.js';
 import { SipEndpoint } from '../../../../../daemon/sip/endpoint.js';
 import { Headers } from '../../../../../daemon/sip/headers.js';
 import { Dialog, type InDialogRequestOptions } from '../../../../../daemon/sip/dialogs/dialog.js';
@@ -49,6 +51,9 @@ export class OurUa {
   /** ACKs we sent for 2xx responses, by Call-ID: re-sent for a retransmitted 2xx (RFC 3261 13.2.2.4) */
   private readonly acks = new Map<string, { ack: SipRequest; dest: Destination }>();
 
+  /** the user agent core (daemon/sip/user-agents) when the UA was opened with one as its TU */
+  core: UserAgentCore | undefined;
+
   private constructor(
     readonly transport: SipTransport,
     readonly endpoint: SipEndpoint,
@@ -56,21 +61,40 @@ export class OurUa {
     readonly protocol: 'udp' | 'tcp',
   ) {}
 
-  static async open(address: string, protocol: 'udp' | 'tcp', clock: Clock = new SystemClock()): Promise<OurUa> {
+  /**
+   * Open a transport on address (ephemeral port) with the transaction layer on it. Without
+   * `core`, incoming requests are collected for the test (nextRequest); with it, a
+   * UserAgentCore for that user is the layer's TU, sending out-of-dialog requests to `proxy`.
+   */
+  static async open(address: string, protocol: 'udp' | 'tcp', opts: { clock?: Clock; core?: { user: string; proxy: Destination; options?: Partial<UserAgentCoreOptions> } } = {}): Promise<OurUa> {
+    const clock = opts.clock ?? new SystemClock();
     const transport = await SipTransport.open({ localAddress: address, portS: 0 });
     // the TU needs the UA, the UA needs the endpoint: the TU reaches the UA through this holder
     const self: { ua?: OurUa } = {};
+    let core: UserAgentCore | undefined;
+    if (opts.core) {
+      const proxy = opts.core.proxy;
+      core = new UserAgentCore({
+        clock,
+        contact: parseNameAddr(`<sip:${opts.core.user}@${hostOf(address)}:${transport.portS};transport=${protocol}>`),
+        // our AORs' domain needs DNS: requests without a route go to the proxy (the outbound proxy)
+        route: (req) => (req.routes.length > 0 ? uaNextHop(req, protocol) : proxy),
+        ...opts.core.options,
+      });
+    }
     const endpoint = new SipEndpoint({
       transport,
       clock,
       sentBy: { host: address, port: transport.portS },
-      tu: {
+      tu: core ?? {
         onRequest: (tx) => self.ua?.push(() => self.ua?.incoming.push(tx)),
         onStrayAck: (ack) => self.ua?.push(() => self.ua?.strayAcks.push(ack)),
         onDiscarded: (d) => self.ua?.discarded.push(`${d.reason}: ${d.error?.message ?? ''}`),
       },
     });
+    core?.attach(endpoint.layer);
     self.ua = new OurUa(transport, endpoint, address, protocol);
+    self.ua.core = core;
     return self.ua;
   }
 
@@ -169,25 +193,11 @@ export class OurUa {
 
   /** The same request with a new CSeq, no Via (the layer adds a fresh one) and our digest. */
   private withCredentials(prev: SipRequest, challenge: SipResponse, creds: Credentials): SipRequest {
-    const proxy = challenge.status === 407;
-    const header = challenge.headers.get(proxy ? 'Proxy-Authenticate' : 'WWW-Authenticate');
-    if (header === undefined) throw new Error(`${challenge.status} without a challenge`);
-    const c = parseChallenge(header);
-    const qop = chooseQop(c.qop);
-    const cnonce = randomBytes(8).toString('hex');
-    // RFC 3261 22.4 item 2: the digest-uri is the Request-URI as sent
-    const uri = formatUri(prev.uri);
-    const response = computeResponse({
-      username: creds.username, realm: c.realm, password: Buffer.from(creds.password), method: prev.method, uri, nonce: c.nonce,
-      ...(qop ? { qop, nc: 1, cnonce } : {}),
-    });
     const h = prev.headers.clone();
     h.remove('Via');
     h.set('CSeq', `${++this.cseq} ${prev.method}`);
-    h.set(proxy ? 'Proxy-Authorization' : 'Authorization', formatAuthorization({
-      username: creds.username, realm: c.realm, nonce: c.nonce, uri, response, algorithm: c.algorithm,
-      ...(qop ? { qop, nc: 1, cnonce } : {}), ...(c.opaque !== undefined ? { opaque: c.opaque } : {}),
-    }));
+    const [name, value] = answerChallenge(challenge, prev.method, formatUri(prev.uri), creds);
+    h.set(name, value);
     return new SipRequest(prev.method, prev.uri, h, prev.body);
   }
 
@@ -240,4 +250,26 @@ export function sdp(address: string, port: number, version: number, direction = 
   const ip = address.includes(':') ? 'IP6' : 'IP4';
   return ['v=0', `o=imsd 4242 ${version} IN ${ip} ${address}`, 's=-', `c=IN ${ip} ${address}`, 't=0 0',
     `m=audio ${port} RTP/AVP 0`, 'a=rtpmap:0 PCMU/8000', `a=${direction}`, ''].join('\r\n');
+}
+
+/**
+ * The Authorization (401) or Proxy-Authorization (407) header answering a challenge with MD5
+ * digest (RFC 3261 22.2 / 22.3, RFC 2617 3.2.2) for a request with this method and Request-URI.
+ */
+export function answerChallenge(challenge: SipResponse, method: string, requestUri: string, creds: Credentials): [string, string] {
+  const proxy = challenge.status === 407;
+  const header = challenge.headers.get(proxy ? 'Proxy-Authenticate' : 'WWW-Authenticate');
+  if (header === undefined) throw new Error(`${challenge.status} without a challenge`);
+  const c = parseChallenge(header);
+  const qop = chooseQop(c.qop);
+  const cnonce = randomBytes(8).toString('hex');
+  // RFC 3261 22.4 item 2: the digest-uri is the Request-URI as sent
+  const response = computeResponse({
+    username: creds.username, realm: c.realm, password: Buffer.from(creds.password), method, uri: requestUri, nonce: c.nonce,
+    ...(qop ? { qop, nc: 1, cnonce } : {}),
+  });
+  return [proxy ? 'Proxy-Authorization' : 'Authorization', formatAuthorization({
+    username: creds.username, realm: c.realm, nonce: c.nonce, uri: requestUri, response, algorithm: c.algorithm,
+    ...(qop ? { qop, nc: 1, cnonce } : {}), ...(c.opaque !== undefined ? { opaque: c.opaque } : {}),
+  })];
 }
