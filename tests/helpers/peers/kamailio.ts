@@ -1,13 +1,13 @@
 // Kamailio 5.6 (Debian package) as a plain registrar and record-routing proxy with MD5 digest on
 // loopback: own run dir, free port, UDP and TCP, users added over its ctl socket (kamcmd).
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, hostOf } from './ports.js';
-import { PeerProcess, waitUntil } from './process.js';
+import { forgetDir, PeerExitedAtStart, PeerProcess, removeOnExit, waitUntil, withPortRetries } from './process.js';
 
 const CONFIG = join(dirname(fileURLToPath(import.meta.url)), '../../integration/daemon/sip/peers/kamailio/registrar-proxy.cfg');
 
@@ -37,10 +37,14 @@ export class KamailioPeer {
     readonly realm: string,
   ) {}
 
-  static async start(opts: KamailioOptions = {}): Promise<KamailioPeer> {
+  static start(opts: KamailioOptions = {}): Promise<KamailioPeer> {
+    return withPortRetries('Kamailio', () => KamailioPeer.startOnce(opts));
+  }
+
+  private static async startOnce(opts: KamailioOptions): Promise<KamailioPeer> {
     const addresses = opts.addresses ?? ['127.0.0.1', '::1'];
     const realm = opts.realm ?? 'imsd.test';
-    const dir = mkdtempSync(join(tmpdir(), 'imsdt-kam-'));
+    const dir = removeOnExit(mkdtempSync(join(tmpdir(), 'imsdt-kam-')));
     const port = await freePort(addresses);
     const listen = addresses.flatMap((a) => ['-l', `udp:${hostOf(a)}:${port}`, '-l', `tcp:${hostOf(a)}:${port}`]);
     const argv = [
@@ -51,7 +55,7 @@ export class KamailioPeer {
     const peer = new KamailioPeer(proc, dir, addresses, port, realm);
     try {
       await waitUntil('Kamailio ctl socket and SIP TCP listener', async () => {
-        if (!proc.running) throw new Error(`kamailio exited at start:\n${proc.tail()}`);
+        if (!proc.running) throw new PeerExitedAtStart('kamailio', proc.tail());
         return (await peer.rpc('core.uptime').then(() => true, () => false)) && (await tcpAccepts(addresses[0], port));
       }, 5000, () => proc.tail());
       for (const [user, password] of Object.entries(opts.users ?? {})) await peer.addUser(user, password);
@@ -101,7 +105,7 @@ export class KamailioPeer {
   async stop(): Promise<string> {
     await this.process.stop();
     const log = this.process.log();
-    rmSync(this.dir, { recursive: true, force: true });
+    forgetDir(this.dir);
     return log;
   }
 }

@@ -1,6 +1,32 @@
 // Child processes of the peer harness: own process group, output to a log file, stopped by pid.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, rmSync } from 'node:fs';
+
+// Whatever a test run leaves behind (it crashed, or was interrupted between start and stop) is
+// removed when the test process exits: process groups get SIGKILL, temp dirs are deleted.
+const liveGroups = new Set<number>();
+const liveDirs = new Set<string>();
+process.once('exit', () => {
+  for (const pgid of liveGroups) {
+    try {
+      process.kill(-pgid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  for (const dir of liveDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+/** Remove dir when the test process exits, unless forgetDir() was called first. */
+export function removeOnExit(dir: string): string {
+  liveDirs.add(dir);
+  return dir;
+}
+
+export function forgetDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+  liveDirs.delete(dir);
+}
 
 export class PeerProcess {
   readonly exited: Promise<number | null>;
@@ -11,6 +37,7 @@ export class PeerProcess {
     private readonly child: ChildProcess,
     readonly logFile: string,
   ) {
+    liveGroups.add(child.pid as number);
     this.exited = new Promise((resolve) => {
       child.once('exit', (code) => {
         this.exitCode = code;
@@ -69,6 +96,7 @@ export class PeerProcess {
     clearTimeout(timer);
     // children of the leader (Kamailio's workers) may outlive it for a moment
     kill('SIGKILL');
+    liveGroups.delete(this.pid);
   }
 }
 
@@ -81,5 +109,30 @@ export async function waitUntil(what: string, check: () => boolean | Promise<boo
     if (await check()) return;
     if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${detail() ? `\n${detail()}` : ''}`);
     await sleep(stepMs);
+  }
+}
+
+/**
+ * Run start() up to `attempts` times: a port found free a moment earlier may be taken by a
+ * parallel test run before the peer binds it, which shows as the peer exiting at start.
+ */
+export async function withPortRetries<T>(what: string, start: () => Promise<T>, attempts = 3): Promise<T> {
+  let last: unknown;
+  for (let i = 0; i < attempts; i++) {
+    try {
+      return await start();
+    } catch (e) {
+      last = e;
+      if (!(e instanceof PeerExitedAtStart)) throw e;
+    }
+  }
+  throw new Error(`${what} did not start in ${attempts} attempts: ${(last as Error).message}`);
+}
+
+/** The peer process ended during start-up (e.g. its port was taken). */
+export class PeerExitedAtStart extends Error {
+  constructor(name: string, log: string) {
+    super(`${name} exited at start:\n${log}`);
+    this.name = 'PeerExitedAtStart';
   }
 }

@@ -1,13 +1,13 @@
 // SIPp (Debian sip-tester 3.6) as a peer: one run of one scenario in its own temp dir; the
 // verdict is SIPp's own (exit code 0 = every call succeeded, its error log, its message trace).
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import dgram from 'node:dgram';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from './ports.js';
-import { PeerProcess, waitUntil } from './process.js';
+import { forgetDir, PeerExitedAtStart, PeerProcess, removeOnExit, waitUntil, withPortRetries } from './process.js';
 
 export const PEER_SCENARIOS = join(dirname(fileURLToPath(import.meta.url)), '../../integration/daemon/sip/peers/sipp');
 
@@ -46,8 +46,13 @@ export class SippPeer {
     readonly port: number,
   ) {}
 
-  static async start(o: SippOptions): Promise<SippPeer> {
-    const dir = mkdtempSync(join(tmpdir(), 'imsdt-sipp-'));
+  static start(o: SippOptions): Promise<SippPeer> {
+    // a UAS on a port of our choosing may lose it to a parallel run; retry on another
+    return o.remote || o.port ? SippPeer.startOnce(o) : withPortRetries('SIPp UAS', () => SippPeer.startOnce(o));
+  }
+
+  private static async startOnce(o: SippOptions): Promise<SippPeer> {
+    const dir = removeOnExit(mkdtempSync(join(tmpdir(), 'imsdt-sipp-')));
     const port = o.port ?? (await freePort(o.local));
     const scenario = o.scenario.startsWith('/') ? o.scenario : join(PEER_SCENARIOS, o.scenario);
     const argv = [
@@ -61,7 +66,7 @@ export class SippPeer {
     if (!o.remote) {
       try {
         await waitUntil(`SIPp UAS listening on ${o.transport} ${o.local}:${port}`, async () => {
-          if (!peer.process.running) throw new Error(`SIPp exited at start:\n${peer.process.tail()}`);
+          if (!peer.process.running) throw new PeerExitedAtStart('SIPp', peer.process.tail());
           return o.transport === 'tcp' ? tcpAccepts(o.local, port) : udpBusy(o.local, port);
         }, 5000, () => peer.process.tail());
       } catch (e) {
@@ -78,7 +83,7 @@ export class SippPeer {
       const read = (suffix: string) =>
         readdirSync(this.dir).filter((f) => f.endsWith(suffix)).map((f) => readFileSync(join(this.dir, f), 'utf8')).join('');
       const result = { code, errors: read('_errors.log') + this.process.log(), messages: read('_messages.log') };
-      rmSync(this.dir, { recursive: true, force: true });
+      forgetDir(this.dir);
       return result;
     });
     return this.result;
