@@ -1,13 +1,13 @@
 // baresip 1.0 (Debian baresip-core) as a registered user on the Kamailio peer: own temp config
 // dir, free SIP and ctrl_tcp ports on loopback, UDP or TCP, MD5 credentials, auto-answer.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { toneWav } from '../../../lab/core/wav.js';
 import { BaresipCtrl } from './baresip-ctrl.js';
 import type { KamailioPeer } from './kamailio.js';
 import { freePort } from './ports.js';
-import { PeerProcess, waitUntil } from './process.js';
+import { forgetDir, PeerExitedAtStart, PeerProcess, removeOnExit, waitUntil, withPortRetries } from './process.js';
 
 export interface BaresipOptions {
   kamailio: KamailioPeer;
@@ -28,10 +28,14 @@ export class BaresipPeer {
     readonly aor: string,
   ) {}
 
-  static async start(o: BaresipOptions): Promise<BaresipPeer> {
+  static start(o: BaresipOptions): Promise<BaresipPeer> {
+    return withPortRetries('baresip', () => BaresipPeer.startOnce(o));
+  }
+
+  private static async startOnce(o: BaresipOptions): Promise<BaresipPeer> {
     const host = '127.0.0.1';
     const domain = o.domain ?? 'imsd.test';
-    const dir = mkdtempSync(join(tmpdir(), 'imsdt-baresip-'));
+    const dir = removeOnExit(mkdtempSync(join(tmpdir(), 'imsdt-baresip-')));
     const sipPort = await freePort(host);
     const ctrlPort = await freePort(host);
     const sound = join(dir, 'tone-8k.wav');
@@ -64,7 +68,7 @@ export class BaresipPeer {
     let ctrl: BaresipCtrl | undefined;
     try {
       await waitUntil('baresip ctrl_tcp', async () => {
-        if (!proc.running) throw new Error(`baresip exited at start:\n${proc.tail()}`);
+        if (!proc.running) throw new PeerExitedAtStart('baresip', proc.tail());
         ctrl = await BaresipCtrl.connect(host, ctrlPort).catch(() => undefined);
         return ctrl !== undefined;
       }, 5000, () => proc.tail());
@@ -75,9 +79,21 @@ export class BaresipPeer {
     } catch (e) {
       ctrl?.close();
       await proc.stop();
-      rmSync(dir, { recursive: true, force: true });
+      forgetDir(dir);
       throw e;
     }
+  }
+
+  /**
+   * With answer: 'manual': wait for baresip to report the next incoming call (it has sent 180
+   * Ringing by then) and answer it over ctrl_tcp ("accept"), which sends the 200.
+   */
+  async answerNextCall(timeoutMs = 5000): Promise<void> {
+    const incoming = () => this.ctrl.events.filter((e) => e.type === 'CALL_INCOMING').length;
+    const seen = incoming();
+    await this.ctrl.waitEvent('CALL_INCOMING', () => incoming() > seen, timeoutMs);
+    const r = await this.ctrl.command('accept');
+    if (!r.ok) throw new Error(`baresip refused to accept the call: ${r.data}`);
   }
 
   log(): string {
@@ -88,7 +104,7 @@ export class BaresipPeer {
     this.ctrl.close();
     await this.process.stop();
     const log = this.process.log();
-    rmSync(this.dir, { recursive: true, force: true });
+    forgetDir(this.dir);
     return log;
   }
 }

@@ -3,7 +3,7 @@
 // (building requests, answering 401/407 once, collecting incoming requests).
 import { randomBytes } from 'node:crypto';
 import { chooseQop, computeResponse, formatAuthorization, parseChallenge } from '../../../../../daemon/auth/digest.js';
-import type { Clock } from '../../../../../daemon/sip/clock.js';
+import type { Clock, TimerHandle } from '../../../../../daemon/sip/clock.js';
 import { SystemClock } from '../../../../../daemon/sip/clock.js';
 import { UserAgentCore, type UserAgentCoreOptions } from '../../../../../daemon/sip/user-agents/core.js';
 import { nextHop as uaNextHop } from '../../../../../daemon/sip/user-agents/next-hop.js';
@@ -59,6 +59,7 @@ export class OurUa {
     readonly endpoint: SipEndpoint,
     readonly address: string,
     readonly protocol: 'udp' | 'tcp',
+    readonly clock: TrackedClock,
   ) {}
 
   /**
@@ -67,7 +68,7 @@ export class OurUa {
    * UserAgentCore for that user is the layer's TU, sending out-of-dialog requests to `proxy`.
    */
   static async open(address: string, protocol: 'udp' | 'tcp', opts: { clock?: Clock; core?: { user: string; proxy: Destination; options?: Partial<UserAgentCoreOptions> } } = {}): Promise<OurUa> {
-    const clock = opts.clock ?? new SystemClock();
+    const clock = new TrackedClock(opts.clock ?? new SystemClock());
     const transport = await SipTransport.open({ localAddress: address, portS: 0 });
     // the TU needs the UA, the UA needs the endpoint: the TU reaches the UA through this holder
     const self: { ua?: OurUa } = {};
@@ -93,7 +94,7 @@ export class OurUa {
       },
     });
     core?.attach(endpoint.layer);
-    self.ua = new OurUa(transport, endpoint, address, protocol);
+    self.ua = new OurUa(transport, endpoint, address, protocol, clock);
     self.ua.core = core;
     return self.ua;
   }
@@ -225,8 +226,10 @@ export class OurUa {
     return parseNameAddr(`<${this.contact(user)}>`);
   }
 
+  /** End every transaction and every timer of the stack (transactions, calls, sessions), close the sockets. */
   async close(): Promise<void> {
     this.endpoint.close();
+    this.clock.clearAll();
     await this.transport.close();
   }
 }
@@ -272,4 +275,37 @@ export function answerChallenge(challenge: SipResponse, method: string, requestU
     username: creds.username, realm: c.realm, nonce: c.nonce, uri: requestUri, response, algorithm: c.algorithm,
     ...(qop ? { qop, nc: 1, cnonce } : {}), ...(c.opaque !== undefined ? { opaque: c.opaque } : {}),
   })];
+}
+
+/**
+ * A clock that remembers its pending timers so that closing the UA clears them all: the user
+ * agents keep timers beyond their transactions (RFC 6026 64*T1 lingering, session timers).
+ */
+export class TrackedClock implements Clock {
+  readonly #pending = new Set<TimerHandle>();
+
+  constructor(private readonly inner: Clock) {}
+
+  now(): number {
+    return this.inner.now();
+  }
+
+  setTimer(ms: number, fn: () => void): TimerHandle {
+    const h = this.inner.setTimer(ms, () => {
+      this.#pending.delete(h);
+      fn();
+    });
+    this.#pending.add(h);
+    return h;
+  }
+
+  clearTimer(handle: TimerHandle | undefined): void {
+    if (handle) this.#pending.delete(handle);
+    this.inner.clearTimer(handle);
+  }
+
+  clearAll(): void {
+    for (const h of this.#pending) this.inner.clearTimer(h);
+    this.#pending.clear();
+  }
 }

@@ -3,7 +3,6 @@
 // as record-routing proxy, over UDP and TCP. SIPp's own verdict (exit code 0: every message it
 // expected arrived, RAck and SDP checks included) is the evidence.
 import assert from 'node:assert/strict';
-import { SystemClock } from '../../../../../daemon/sip/clock.js';
 import { Dialog } from '../../../../../daemon/sip/dialogs/dialog.js';
 import type { SipResponse } from '../../../../../daemon/sip/message.js';
 import { createPrack, ReliableProvisionalReceiver } from '../../../../../daemon/sip/reliable-provisional/uac.js';
@@ -118,7 +117,7 @@ describe('PRACK and UPDATE with SIPp through Kamailio', function () {
       const contact = u.contactNameAddr(alice);
       const dialog = Dialog.asUas(invite, toTag, { localContact: contact });
       const timeouts: number[] = [];
-      const sender = new ReliableProvisionalSender(invite, { clock: new SystemClock(), send: (res) => tx.respond(res), onTimeout: (res) => timeouts.push(res.status) });
+      const sender = new ReliableProvisionalSender(invite, { clock: u.clock, send: (res) => tx.respond(res), onTimeout: (res) => timeouts.push(res.status) });
       const provisional = (status: number, body?: string): SipResponse => {
         const res = createResponse(invite, status, { toTag, ...(body ? { body } : {}) });
         res.contacts = [contact];

@@ -120,14 +120,18 @@ describe('user agents (UserAgentCore, OutgoingCall, IncomingCall, Session) with 
     const carol = `ua-carol-${protocol}`;
     const dave = `ua-dave-${protocol}`;
 
-    it(`OutgoingCall to baresip over ${protocol}: 407, 180, 200, ACK, then Session.bye()`, async () => {
+    it(`OutgoingCall to baresip over ${protocol}: 407, 180, 200 (answered over ctrl_tcp), ACK, then Session.bye()`, async () => {
       const k = kamailio as KamailioPeer;
       await k.addUser(alice, 'alice-pw');
       await k.addUser(bob, 'bob-pw');
-      const b = (baresip = await BaresipPeer.start({ kamailio: k, user: bob, password: 'bob-pw', transport: protocol }));
+      // manual answer: baresip rings (180), then answers when told (200)
+      const b = (baresip = await BaresipPeer.start({ kamailio: k, user: bob, password: 'bob-pw', transport: protocol, answer: 'manual' }));
+      const answered = b.answerNextCall();
+      answered.catch(() => undefined); // awaited below; no unhandled rejection if the test fails first
       const u = await openUa(alice, protocol);
       const ended = until<TerminationCause>('our session to end');
       const placed = await placeCall(u, alice, `sip:${bob}@${DOMAIN}`, { username: alice, password: 'alice-pw' }, { onTerminated: (_s, cause) => ended.resolve(cause) });
+      await answered;
       assert.equal(placed.challenged, true);
       assert.ok(placed.progress.includes(180), `progress: ${placed.progress.join(', ')}`);
       assert.match(placed.final.body.toString(), /m=audio \d+ RTP\/AVP 0/);
