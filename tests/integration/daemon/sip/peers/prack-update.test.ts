@@ -1,7 +1,7 @@
 // PRACK (RFC 3262) and UPDATE (RFC 3311) between our stack (transport + transaction layer +
 // dialogs + reliable provisional responses + MD5 digest) and SIPp scenarios, through Kamailio
-// as record-routing proxy, over UDP and TCP. SIPp's own verdict (exit code 0: every message it
-// expected arrived, RAck and SDP checks included) is the evidence.
+// as record-routing proxy, over UDP and TCP, IPv4 and IPv6. SIPp's own verdict (exit code 0:
+// every message it expected arrived, RAck and SDP checks included) is the evidence.
 import assert from 'node:assert/strict';
 import { Dialog } from '../../../../../daemon/sip/dialogs/dialog.js';
 import type { SipResponse } from '../../../../../daemon/sip/message.js';
@@ -10,6 +10,7 @@ import { ReliableProvisionalSender } from '../../../../../daemon/sip/reliable-pr
 import { createResponse } from '../../../../../daemon/sip/response.js';
 import type { InviteServerTransaction, ServerTransaction } from '../../../../../daemon/sip/transactions/index.js';
 import { KamailioPeer } from '../../../../helpers/peers/kamailio.js';
+import { hostOf } from '../../../../helpers/peers/ports.js';
 import { describeSipp, SippPeer } from '../../../../helpers/peers/sipp.js';
 import { command, requirePrerequisites } from '../../../../helpers/prereq.js';
 import { nextHop, OurUa, sdp } from './our-ua.js';
@@ -24,7 +25,7 @@ describe('PRACK and UPDATE with SIPp through Kamailio', function () {
 
   before(async function () {
     requirePrerequisites(this, [command('kamailio'), command('kamcmd'), command('sipp')]);
-    kamailio = await KamailioPeer.start({ addresses: ['127.0.0.1'] });
+    kamailio = await KamailioPeer.start({ addresses: ['127.0.0.1', '::1'] });
   });
   afterEach(async () => {
     for (const s of sipps.splice(0)) await s.stop();
@@ -35,28 +36,32 @@ describe('PRACK and UPDATE with SIPp through Kamailio', function () {
     await kamailio?.stop();
   });
 
-  for (const protocol of ['udp', 'tcp'] as const) {
-    const alice = `alice-${protocol}`;
-    const carol = `carol-${protocol}`;
-    const dave = `dave-${protocol}`;
+  const runs = [['127.0.0.1', 'udp'], ['127.0.0.1', 'tcp'], ['::1', 'udp'], ['::1', 'tcp']] as const;
+  for (const [addr, protocol] of runs) {
+    const v = addr === '::1' ? 6 : 4;
+    const alice = `alice-${protocol}-${v}`;
+    const carol = `carol-${protocol}-${v}`;
+    const dave = `dave-${protocol}-${v}`;
+    const host = hostOf(addr);
+    const where = `${protocol} ${addr}`;
 
-    it(`we call a SIPp UAS over ${protocol}: reliable 183 -> PRACK, UPDATE with SDP, reliable 180 -> PRACK, 200, ACK, BYE`, async () => {
+    it(`we call a SIPp UAS over ${where}: reliable 183 -> PRACK, UPDATE with SDP, reliable 180 -> PRACK, 200, ACK, BYE`, async () => {
       const k = kamailio as KamailioPeer;
       await k.addUser(alice, 'alice-pw');
       await k.addUser(carol, 'carol-pw');
-      const uas = await SippPeer.start({ scenario: 'uas-prack-update.xml', local: '127.0.0.1', transport: protocol, service: carol });
+      const uas = await SippPeer.start({ scenario: 'uas-prack-update.xml', local: addr, transport: protocol, service: carol });
       sipps.push(uas);
       const reg = await SippPeer.start({
-        scenario: 'register.xml', local: '127.0.0.1', transport: protocol, remote: `127.0.0.1:${k.port}`, service: carol, password: 'carol-pw',
-        keys: { domain: DOMAIN, contact_host: '127.0.0.1', contact_port: uas.port, contact_transport: protocol },
+        scenario: 'register.xml', local: addr, transport: protocol, remote: `${host}:${k.port}`, service: carol, password: 'carol-pw',
+        keys: { domain: DOMAIN, contact_host: host, contact_port: uas.port, contact_transport: protocol },
       });
       sipps.push(reg);
       const regResult = await reg.done();
       assert.equal(regResult.code, 0, describeSipp('REGISTER', regResult));
 
-      const u = (ua = await OurUa.open('127.0.0.1', protocol));
+      const u = (ua = await OurUa.open(addr, protocol));
       const creds = { username: alice, password: 'alice-pw' };
-      const invite = u.newRequest('INVITE', `sip:${carol}@${DOMAIN}`, { user: alice, domain: DOMAIN }, [['Supported', '100rel'], ['Allow', 'INVITE, ACK, BYE, CANCEL, PRACK, UPDATE']], sdp('127.0.0.1', 40010, 1));
+      const invite = u.newRequest('INVITE', `sip:${carol}@${DOMAIN}`, { user: alice, domain: DOMAIN }, [['Supported', '100rel'], ['Allow', 'INVITE, ACK, BYE, CANCEL, PRACK, UPDATE']], sdp(addr, 40010, 1));
       const receiver = new ReliableProvisionalReceiver();
       let dialog: Dialog | undefined;
       const arrivals: string[] = [];
@@ -76,12 +81,12 @@ describe('PRACK and UPDATE with SIPp through Kamailio', function () {
           actions.push(`PRACK ${verdict.rack.rseq} -> ${p.final.status}`);
           if (res.status === 183) {
             // RFC 3311 5.1: a new offer in the early dialog, once the first one was answered
-            const up = await u.inDialog(d, 'UPDATE', { body: sdp('127.0.0.1', 40010, 2), contentType: 'application/sdp' });
+            const up = await u.inDialog(d, 'UPDATE', { body: sdp(addr, 40010, 2), contentType: 'application/sdp' });
             actions.push(`UPDATE -> ${up.final.status}${/m=audio/.test(up.final.body.toString()) ? ' with SDP' : ''}`);
           }
         });
       };
-      const out = await u.sendOk(invite, { address: '127.0.0.1', port: k.port, protocol }, creds, onProvisional);
+      const out = await u.sendOk(invite, { address: addr, port: k.port, protocol }, creds, onProvisional);
       await steps;
       assert.ok(dialog);
       assert.deepEqual(out.statuses.filter((s) => s >= 200), [407, 200]);
@@ -94,19 +99,19 @@ describe('PRACK and UPDATE with SIPp through Kamailio', function () {
       assert.equal(bye.final.status, 200);
       const r = await uas.done();
       assert.equal(r.code, 0, describeSipp('UAS', r));
-      for (const m of ['PRACK', 'UPDATE', 'ACK', 'BYE']) assert.match(k.log(), new RegExp(`in-dialog ${m} routed to sip:${carol}@127\\.0\\.0\\.1:${uas.port}`, 'i'));
+      for (const m of ['PRACK', 'UPDATE', 'ACK', 'BYE']) assert.match(k.log(), new RegExp(`in-dialog ${m} routed to sip:${carol}@${escapeRe(host)}:${uas.port}`, 'i'));
     });
 
-    it(`a SIPp UAC calls us over ${protocol}: we send reliable 183 with SDP, answer PRACK and UPDATE, reliable 180, 200; it ACKs and BYEs`, async () => {
+    it(`a SIPp UAC calls us over ${where}: we send reliable 183 with SDP, answer PRACK and UPDATE, reliable 180, 200; it ACKs and BYEs`, async () => {
       const k = kamailio as KamailioPeer;
       await k.addUser(alice, 'alice-pw');
       await k.addUser(dave, 'dave-pw');
-      const u = (ua = await OurUa.open('127.0.0.1', protocol));
+      const u = (ua = await OurUa.open(addr, protocol));
       const reg = u.newRequest('REGISTER', '', { user: alice, domain: DOMAIN }, [['Expires', '600']]);
-      await u.sendOk(reg, { address: '127.0.0.1', port: k.port, protocol }, { username: alice, password: 'alice-pw' });
+      await u.sendOk(reg, { address: addr, port: k.port, protocol }, { username: alice, password: 'alice-pw' });
 
       const uac = await SippPeer.start({
-        scenario: 'uac-prack-update.xml', local: '127.0.0.1', transport: protocol, remote: `127.0.0.1:${k.port}`, service: dave, password: 'dave-pw',
+        scenario: 'uac-prack-update.xml', local: addr, transport: protocol, remote: `${host}:${k.port}`, service: dave, password: 'dave-pw',
         keys: { domain: DOMAIN, callee: alice },
       });
       sipps.push(uac);
@@ -132,12 +137,12 @@ describe('PRACK and UPDATE with SIPp through Kamailio', function () {
         ptx.respond(createResponse(ptx.request, m.status));
       };
       // RFC 3262 5: the answer to the INVITE's offer goes in the first reliable provisional
-      sender.sendReliable(provisional(183, sdp('127.0.0.1', 40020, 1)));
+      sender.sendReliable(provisional(183, sdp(addr, 40020, 1)));
       await answerPrack();
       const utx: ServerTransaction = await u.nextRequest('UPDATE');
       assert.deepEqual(dialog.receiveRequest(utx.request), { accept: true });
       assert.match(utx.request.body.toString(), /m=audio/);
-      const upOk = createResponse(utx.request, 200, { body: sdp('127.0.0.1', 40020, 2) });
+      const upOk = createResponse(utx.request, 200, { body: sdp(addr, 40020, 2) });
       upOk.contacts = [contact];
       upOk.headers.set('Content-Type', 'application/sdp');
       utx.respond(upOk);
@@ -159,3 +164,5 @@ describe('PRACK and UPDATE with SIPp through Kamailio', function () {
     });
   }
 });
+
+const escapeRe = (t: string): string => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
