@@ -82,7 +82,8 @@ export class UserAgentCore implements TransactionUser<ServerTransaction> {
   constructor(readonly options: UserAgentCoreOptions) {
     this.clock = options.clock;
     this.random = options.random ?? cryptoRandom;
-    this.supported = options.supported ?? ['100rel', 'timer'];
+    // RFC 4028 7.1: only claim "timer" when we run session timers
+    this.supported = options.supported ?? (options.sessionTimer === false ? ['100rel'] : ['100rel', 'timer']);
     this.accept = options.accept ?? ['application/sdp', 'text/plain'];
   }
 

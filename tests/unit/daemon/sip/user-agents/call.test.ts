@@ -89,7 +89,7 @@ describe('sip/user-agents INVITE UAC and UAS', () => {
       'alice>bob ACK',
     ]);
     const invite = net.log[0].msg as SipRequest;
-    assert.deepEqual(invite.optionTags('Supported'), ['100rel', 'timer']);
+    assert.deepEqual(invite.optionTags('Supported'), ['100rel']);
     const r183 = net.log[1].msg as SipResponse;
     assert.deepEqual(r183.optionTags('Require'), ['100rel']);
     const prack = net.log[2].msg as SipRequest;
