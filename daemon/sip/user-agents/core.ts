@@ -32,6 +32,8 @@ export interface DialogUser {
   receiveRequest(tx: ServerTransaction): void;
   /** the ACK for our 2xx (it has no server transaction) */
   receiveAck?(ack: SipRequest): void;
+  /** stop every timer (the core is closing) */
+  close?(): void;
 }
 
 /** Something waiting for responses that outlive their transaction (2xx retransmissions to INVITE). */
@@ -78,6 +80,7 @@ export class UserAgentCore implements TransactionUser<ServerTransaction> {
   readonly #dialogs = new Map<string, DialogUser>();
   readonly #stray = new Map<string, StrayResponseUser>();
   readonly #notifyUsers = new Set<NotifyUser>();
+  readonly #closers = new Set<() => void>();
 
   constructor(readonly options: UserAgentCoreOptions) {
     this.clock = options.clock;
@@ -197,6 +200,22 @@ export class UserAgentCore implements TransactionUser<ServerTransaction> {
   reject(tx: ServerTransaction, status: number, why: string, headers: Array<[string, string | number]> = []): void {
     this.options.onRejected?.(tx.request, status, why);
     this.respond(tx, status, { headers });
+  }
+
+  /** run `fn` when the core closes (timers of user agents); returns a function that forgets it */
+  onClose(fn: () => void): () => void {
+    this.#closers.add(fn);
+    return () => this.#closers.delete(fn);
+  }
+
+  /** Stop every timer of every dialog and user agent; sends nothing. The layer is closed by its owner. */
+  close(): void {
+    for (const u of [...this.#dialogs.values()]) u.close?.();
+    for (const fn of [...this.#closers]) fn();
+    this.#closers.clear();
+    this.#dialogs.clear();
+    this.#stray.clear();
+    this.#notifyUsers.clear();
   }
 
   // ---- TransactionUser ----

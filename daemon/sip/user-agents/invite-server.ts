@@ -48,6 +48,7 @@ export class IncomingCall {
     this.tx = tx;
     this.toTag = core.newTag();
     tx.handlers.onCancel = (cancel) => this.#cancelled(cancel);
+    core.onClose(() => this.#reliable?.stop());
   }
 
   get request(): SipRequest {

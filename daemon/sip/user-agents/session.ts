@@ -357,6 +357,10 @@ export class Session implements DialogUser {
     this.handlers.onTerminated?.(cause);
   }
 
+  close(): void {
+    this.timer.stop();
+  }
+
   get ended(): boolean {
     return this.#ended;
   }

@@ -35,6 +35,7 @@ export class SubscriptionClient implements NotifyUser {
 
   subscribe(): SipRequest {
     this.core.registerNotifyUser(this);
+    this.core.onClose(() => this.subscriber.close());
     return this.subscriber.subscribe();
   }
 
@@ -75,6 +76,7 @@ export class SubscriptionClient implements NotifyUser {
     this.#registered = d;
     const user: DialogUser = {
       dialog: d,
+      close: () => this.subscriber.close(),
       receiveRequest: (tx) => {
         if (tx.request.method === 'NOTIFY') this.receiveNotifyTx(tx);
         else this.core.reject(tx, 405, `${tx.request.method} in a subscription dialog`, [['Allow', 'NOTIFY']]);
