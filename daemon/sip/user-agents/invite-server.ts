@@ -72,7 +72,15 @@ export class IncomingCall {
       s.notePeer(this.request);
       s.prackHandler = (tx) => this.#prack(tx);
       s.ackHandler = (ack) => this.#ack(ack);
-      s.handlers.onTerminated = (cause) => this.handlers.onTerminated?.(cause);
+      s.handlers.onTerminated = (cause) => {
+        // RFC 3261 15.1.2: a BYE in the early dialog: 200 to the BYE (done), 487 to the INVITE
+        if (cause.by === 'remote' && !this.#final) {
+          this.#final = true;
+          this.#reliable?.stop();
+          this.tx.respond(this.#response(487));
+        }
+        this.handlers.onTerminated?.(cause);
+      };
       if (this.request.body.length > 0) s.offerAnswer.remoteOffer();
       this.#session = s;
     }

@@ -313,3 +313,34 @@ describe('sip/user-agents forking at the UAC (RFC 3261 13.2.2.4)', () => {
     net.close();
   });
 });
+
+describe('sip/user-agents BYE in the early dialog (RFC 3261 15.1.2)', () => {
+  it('the callee answers 200 to the BYE and 487 to the INVITE', async () => {
+    const net = new Network();
+    const alice = net.ua('alice', '127.0.0.1', 5061, { sessionTimer: false });
+    const ended: string[] = [];
+    net.ua('bob', '127.0.0.2', 5062, {
+      sessionTimer: false,
+      onInvite: (c) => {
+        c.progress(180);
+        return { onTerminated: (x) => void ended.push(x.by) };
+      },
+    });
+    let failed = 0;
+    const call = dial(alice, { onFailed: (r) => void (failed = r instanceof Error ? -1 : r.status) });
+    await net.flush();
+    call.sessions[0].bye();
+    await net.flush();
+    assert.deepEqual(net.sequence(), [
+      'alice>bob INVITE',
+      'bob>alice 180 INVITE',
+      'alice>bob BYE',
+      'bob>alice 200 BYE',
+      'bob>alice 487 INVITE',
+      'alice>bob ACK',
+    ]);
+    assert.deepEqual(ended, ['remote']);
+    assert.equal(failed, 487);
+    net.close();
+  });
+});
