@@ -67,7 +67,10 @@ export interface UserAgentCoreOptions {
   onInvite?: (call: IncomingCall) => IncomingCallHandlers | void;
   /** an incoming MESSAGE (RFC 3428); return a status (default 200); without it MESSAGE gets 405 */
   onMessage?: (req: SipRequest) => number | void;
-  /** every request answered with an error by the core, with why (never a silent drop) */
+  /**
+   * every request answered with an error by the core, and every request of ours that failed
+   * without anyone waiting for it (status 408/503 then), with why (never a silent drop)
+   */
   onRejected?: (req: SipRequest, status: number, why: string) => void;
 }
 
@@ -136,7 +139,13 @@ export class UserAgentCore implements TransactionUser<ServerTransaction> {
 
   /** Send a request in a new client transaction. */
   sendRequest(req: SipRequest, handlers: ClientTransactionHandlers): ClientTransaction {
-    return this.layer.sendRequest(req, this.route(req), handlers);
+    // a request nobody waits on (BYE of an ended session, ...) still reports its failure
+    const h: ClientTransactionHandlers = {
+      ...handlers,
+      onTimeout: handlers.onTimeout ?? ((e) => this.options.onRejected?.(req, 408, e.message)),
+      onTransportError: handlers.onTransportError ?? ((e) => this.options.onRejected?.(req, 503, e.message)),
+    };
+    return this.layer.sendRequest(req, this.route(req), h);
   }
 
   /** Send an ACK for a 2xx (no transaction, a fresh branch every time, RFC 3261 13.2.2.4). */

@@ -50,6 +50,8 @@ export class SubscriptionClient implements NotifyUser {
         this.#track();
       },
       onTimeout: () => this.subscriber.receiveResponse(req, this.#timeoutResponse(req)),
+      // RFC 3261 8.1.3.1: a transport error counts as a 503
+      onTransportError: () => this.subscriber.receiveResponse(req, createResponse(req, 503)),
     });
   }
 

@@ -9,6 +9,7 @@ import type { SipRequest, SipResponse } from '../../../../../daemon/sip/message.
 import { parseUri } from '../../../../../daemon/sip/uri.js';
 import { UserAgentCore, type UserAgentCoreOptions } from '../../../../../daemon/sip/user-agents/core.js';
 import { OutgoingCall } from '../../../../../daemon/sip/user-agents/invite-client.js';
+import { SubscriptionClient } from '../../../../../daemon/sip/user-agents/subscription-client.js';
 import type { Session, TerminationCause } from '../../../../../daemon/sip/user-agents/session.js';
 import { SipTransport } from '../../../../../daemon/transport/sip-transport.js';
 import { command, requirePrerequisites } from '../../../../helpers/prereq.js';
@@ -159,6 +160,63 @@ describe('INVITE user agents against SIPp over UDP loopback', function () {
     assert.deepEqual(events, ['invite supports100rel=true', 'prack', 'ack', 'ended remote']);
     assert.equal(offers.length, 1);
     assert.match(offers[0], /RTP\/AVP 8/);
+    assert.equal(ours.core.dialogCount, 0);
+  });
+});
+
+describe('UAS core and SUBSCRIBE/NOTIFY client against SIPp over UDP loopback', function () {
+  this.timeout(20000);
+  let ours: Ours | undefined;
+  let sipp: SippRun | undefined;
+  beforeEach(function () {
+    requirePrerequisites(this, [command('sipp')]);
+  });
+  afterEach(async () => {
+    sipp?.kill();
+    await stop(ours);
+    ours = undefined;
+    sipp = undefined;
+  });
+
+  it('answers SIPp’s OPTIONS (Allow/Accept/Supported), MESSAGE, PUBLISH (405) and Require: unknown (420)', async () => {
+    const messages: string[] = [];
+    ours = await start({ onMessage: (req) => void messages.push(req.body.toString().trim()) });
+    const port = await freePort(ADDR);
+    sipp = await runSipp({ scenario: scenario('uac-options-message.xml'), local: ADDR, port, transport: 'u1', target: `${ADDR}:${ours.transport.portS}` });
+    const { code, errors } = await sipp.done;
+    assert.equal(code, 0, `SIPp failed: ${errors}`);
+    assert.deepEqual(messages, ['hello from SIPp']);
+    assert.deepEqual(ours.received, ['OPTIONS', 'MESSAGE', 'PUBLISH', 'OPTIONS']);
+  });
+
+  it('subscribes to SIPp as notifier: NOTIFY before the 200, then unsubscribe and the final NOTIFY', async () => {
+    const port = await freePort(ADDR);
+    sipp = await runSipp({ scenario: scenario('uas-notifier.xml'), local: ADDR, port, transport: 'u1' });
+    ours = await start();
+    const states: string[] = [];
+    const notified: string[] = [];
+    let ended: string | undefined;
+    const client = new SubscriptionClient(ours.core, {
+      uri: parseUri(`sip:alice@${ADDR}:${port}`),
+      to: parseNameAddr('<sip:alice@example.com>'),
+      from: parseNameAddr('<sip:alice@example.com>'),
+      event: 'reg',
+      accept: ['application/reginfo+xml'],
+      expires: 600,
+      onStateChange: (s) => void states.push(s),
+      onNotify: (n, st) => void notified.push(`${st.state}:${n.body.length > 0 ? 'body' : 'empty'}`),
+      onTerminated: (w) => void (ended = w.reason),
+    });
+    client.subscribe();
+    await until(() => states.includes('active') && ours!.received.includes('200 SUBSCRIBE'), 5000, 'the NOTIFY and the 200');
+    assert.deepEqual(ours.received.slice(0, 2), ['NOTIFY', '200 SUBSCRIBE'], 'SIPp sent the NOTIFY first');
+    client.unsubscribe();
+    await until(() => ended !== undefined, 5000, 'the final NOTIFY');
+    const { code, errors } = await sipp.done;
+    assert.equal(code, 0, `SIPp failed: ${errors}`);
+    assert.deepEqual(states, ['notify-wait', 'active', 'terminated']);
+    assert.deepEqual(notified, ['active:body', 'terminated:empty']);
+    assert.equal(ended, 'timeout');
     assert.equal(ours.core.dialogCount, 0);
   });
 });
