@@ -17,10 +17,10 @@ const ADDR = '127.0.0.1';
 
 /** A Transport that records what is sent through it (kind and time), delegating to the real one. */
 class RecordingTransport implements Transport {
-  readonly sent: Array<{ at: number; what: string }> = [];
+  readonly sent: Array<{ at: number; what: string; cseqMethod: string }> = [];
   constructor(readonly inner: SipTransport) {}
   send(msg: SipMessage | Buffer, dest: Destination, options?: SendOptions): ReturnType<Transport['send']> {
-    if (!Buffer.isBuffer(msg)) this.sent.push({ at: performance.now(), what: msg.isRequest() ? msg.method : String((msg as SipResponse).status) });
+    if (!Buffer.isBuffer(msg)) this.sent.push({ at: performance.now(), what: msg.isRequest() ? msg.method : String((msg as SipResponse).status), cseqMethod: msg.cseq.method });
     return this.inner.send(msg, dest, options);
   }
   on<E extends keyof TransportEvents>(event: E, listener: TransportEvents[E]): this {
@@ -180,6 +180,35 @@ describe('SIP transactions against SIPp on loopback', function () {
       assert.deepEqual(transport?.sent.map((s) => s.what), ['180', '200', '487']);
     });
   }
+
+  it('UDP: respond2xx re-sends our 200 to SIPp\'s INVITE until its late ACK arrives, then stops', async () => {
+    const methods: string[] = [];
+    const acks: string[] = [];
+    let ackAt = 0;
+    const { port: ourPort, t, ep } = await open({
+      onRequest: (tx) => {
+        methods.push(tx.request.method);
+        const ok = createResponse(tx.request, 200, { toTag: 'imsd-call' });
+        ok.headers.set('Contact', `<sip:imsd@${ADDR}:${ourPort}>`);
+        if (tx.kind === 'invite') ep.layer.respond2xx(tx, ok, { onAckTimeout: () => assert.fail('no ACK') });
+        else tx.respond(ok);
+      },
+      onStrayAck: (ack) => {
+        acks.push(ack.message.cseq.method);
+        ackAt = performance.now();
+      },
+    }, 200);
+    const port = await freePort(ADDR);
+    sipp = await runSipp({ scenario: 'uac-invite-late-ack.xml', local: ADDR, port, transport: 'udp', target: `${ADDR}:${ourPort}` });
+    const { code, errors } = await sipp.done;
+    assert.equal(code, 0, `SIPp failed: ${errors}`);
+    assert.deepEqual(methods, ['INVITE', 'BYE']);
+    assert.deepEqual(acks, ['ACK']);
+    // T1 = 200 ms and the ACK ~1 s late: the 200 at 0, then at 0.2 and 0.6 s (1.4 s if late)
+    const oks = t.sent.filter((s) => s.what === '200' && s.cseqMethod === 'INVITE');
+    assert.ok(oks.filter((s) => s.at < ackAt).length >= 3, `the INVITE 200 was sent ${oks.length} times before the ACK`);
+    assert.equal(oks.filter((s) => s.at > ackAt).length, 0, 'no 200 after the ACK');
+  });
 
   it('UDP: SIPp retransmits a MESSAGE: the TU sees it once, retransmissions are absorbed, the 200 is re-sent', async () => {
     const tuRequests: string[] = [];
