@@ -73,6 +73,7 @@ describe('SIP transactions against SIPp on loopback', function () {
   let sipp: SippRun | undefined;
   let endpoint: SipEndpoint | undefined;
   let transport: RecordingTransport | undefined;
+  let clock: SystemClock | undefined;
 
   beforeEach(function () {
     requirePrerequisites(this, [command('sipp')]);
@@ -80,10 +81,14 @@ describe('SIP transactions against SIPp on loopback', function () {
   afterEach(async () => {
     sipp?.kill();
     endpoint?.close();
+    // close() ended every transaction: no timer of ours is left on the real clock
+    const leftover = clock?.pending ?? 0;
     await transport?.close();
+    clock = undefined;
     sipp = undefined;
     endpoint = undefined;
     transport = undefined;
+    assert.equal(leftover, 0, 'timers left after SipEndpoint.close()');
   });
 
   async function open(tu: Partial<TransactionUser<ServerTransaction>> = {}, T1 = 200): Promise<{ ep: SipEndpoint; t: RecordingTransport; port: number }> {
@@ -91,7 +96,7 @@ describe('SIP transactions against SIPp on loopback', function () {
     transport = new RecordingTransport(inner);
     endpoint = new SipEndpoint({
       transport,
-      clock: new SystemClock(),
+      clock: (clock = new SystemClock()),
       sentBy: { host: ADDR, port: inner.portS },
       timers: { T1 },
       tu: { onRequest: () => assert.fail('unexpected request'), ...tu },
