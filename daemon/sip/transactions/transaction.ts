@@ -46,8 +46,16 @@ export abstract class Transaction {
       return;
     }
     if (result && typeof (result as Promise<unknown>).then === 'function')
-      (result as Promise<unknown>).then(undefined, (e: unknown) => this.onSendFailure(e));
+      (result as Promise<unknown>).then(
+        (r) => {
+          if (!this.#terminated) this.sent(r);
+        },
+        (e: unknown) => this.onSendFailure(e),
+      );
   }
+
+  /** What the sender resolved with (a Transport's SendResult says which protocol it used). */
+  protected sent(_result: unknown): void {}
 
   private onSendFailure(cause: unknown): void {
     if (this.#terminated) return;
