@@ -1,5 +1,5 @@
 // The INVITE user agents against SIPp (Debian sip-tester, a SIP stack written by others) over
-// UDP loopback through the real SipTransport and transaction layer: reliable provisionals with
+// UDP and TCP loopback through the real SipTransport and transaction layer: reliable provisionals with
 // PRACK (RFC 3262) and UPDATE in the early dialog (RFC 3311), in both roles.
 import assert from 'node:assert/strict';
 import { SystemClock } from '../../../../../daemon/sip/clock.js';
@@ -69,7 +69,8 @@ function until(cond: () => boolean, ms: number, what: string): Promise<void> {
   });
 }
 
-describe('INVITE user agents against SIPp over UDP loopback', function () {
+for (const protocol of ['udp', 'tcp'] as const) {
+describe(`INVITE user agents against SIPp over ${protocol} loopback`, function () {
   this.timeout(20000);
   let ours: Ours | undefined;
   let sipp: SippRun | undefined;
@@ -85,7 +86,7 @@ describe('INVITE user agents against SIPp over UDP loopback', function () {
 
   it('as caller: PRACKs SIPp’s reliable 183, sends UPDATE in the early dialog, ACKs the 200 and hangs up', async () => {
     const port = await freePort(ADDR);
-    sipp = await runSipp({ scenario: scenario('uas-100rel-update.xml'), local: ADDR, port, transport: 'u1' });
+    sipp = await runSipp({ scenario: scenario('uas-100rel-update.xml'), local: ADDR, port, transport: protocol === 'udp' ? 'u1' : 't1' });
     ours = await start();
     const events: string[] = [];
     let accepted: Session | undefined;
@@ -94,7 +95,7 @@ describe('INVITE user agents against SIPp over UDP loopback', function () {
     new OutgoingCall(
       ours.core,
       {
-        uri: parseUri(`sip:sipp@${ADDR}:${port}`),
+        uri: parseUri(`sip:sipp@${ADDR}:${port};transport=${protocol}`),
         to: parseNameAddr(`<sip:sipp@${ADDR}:${port}>`),
         from: parseNameAddr('<sip:imsd@example.com>'),
         offer: { body: OFFER },
@@ -153,7 +154,7 @@ describe('INVITE user agents against SIPp over UDP loopback', function () {
       },
     });
     const port = await freePort(ADDR);
-    sipp = await runSipp({ scenario: scenario('uac-100rel.xml'), local: ADDR, port, transport: 'u1', target: `${ADDR}:${ours.transport.portS}` });
+    sipp = await runSipp({ scenario: scenario('uac-100rel.xml'), local: ADDR, port, transport: protocol === 'udp' ? 'u1' : 't1', target: `${ADDR}:${ours.transport.portS}` });
     const { code, errors } = await sipp.done;
     assert.equal(code, 0, `SIPp failed: ${errors}`);
     await until(() => ended !== undefined, 3000, 'the BYE');
@@ -163,6 +164,7 @@ describe('INVITE user agents against SIPp over UDP loopback', function () {
     assert.equal(ours.core.dialogCount, 0);
   });
 });
+}
 
 describe('UAS core and SUBSCRIBE/NOTIFY client against SIPp over UDP loopback', function () {
   this.timeout(20000);
