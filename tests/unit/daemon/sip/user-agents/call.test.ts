@@ -344,3 +344,38 @@ describe('sip/user-agents BYE in the early dialog (RFC 3261 15.1.2)', () => {
     net.close();
   });
 });
+
+describe('sip/user-agents PRACK per early dialog (RFC 3262 4, forking)', () => {
+  it('each fork’s reliable provisionals are PRACKed in their own dialog with their own RSeq order', async () => {
+    const net = new Network();
+    const alice = net.ua('alice', '127.0.0.1', 5061, { sessionTimer: false });
+    const progress: string[] = [];
+    dial(alice, { onProgress: (r, s) => void progress.push(`${r.status} ${s?.dialog.remoteTag ?? '-'} ${r.rseq ?? '-'}`) }, { uri: parseUri('sip:bob@127.0.0.50:5060') });
+    await net.flush();
+    const invite = net.unrouted[0].msg as SipRequest;
+    const { createResponse } = await import('../../../../../daemon/sip/response.js');
+    const rel = (status: number, tag: string, rseq: number) => {
+      const r = createResponse(invite, status, { toTag: tag });
+      r.headers.append('Contact', `<sip:bob@127.0.0.${tag === 'f1' ? 51 : 52}:5060>`);
+      r.headers.append('Require', '100rel');
+      r.headers.append('RSeq', rseq);
+      return r;
+    };
+    for (const r of [rel(180, 'f1', 10), rel(180, 'f2', 500), rel(183, 'f1', 11), rel(183, 'f1', 11), rel(183, 'f2', 502), rel(183, 'f2', 501)])
+      net.inject(alice, r);
+    await net.flush();
+    const pracks = net.unrouted
+      .map((u) => u.msg)
+      .filter((m): m is SipRequest => m.isRequest() && m.method === 'PRACK')
+      .map((p) => `${p.toTag} ${p.headers.get('RAck')} cseq=${p.cseq.seq - invite.cseq.seq}`);
+    assert.deepEqual(pracks, [
+      `f1 10 ${invite.cseq.seq} INVITE cseq=1`,
+      `f2 500 ${invite.cseq.seq} INVITE cseq=1`,
+      `f1 11 ${invite.cseq.seq} INVITE cseq=2`,
+      `f2 501 ${invite.cseq.seq} INVITE cseq=2`,
+    ]);
+    // the repeated 11 and the early 502 were neither PRACKed nor passed on
+    assert.deepEqual(progress, ['180 f1 10', '180 f2 500', '183 f1 11', '183 f2 501']);
+    net.close();
+  });
+});
