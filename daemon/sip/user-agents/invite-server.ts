@@ -144,6 +144,11 @@ export class IncomingCall {
       this.#pendingAccept = body;
       return;
     }
+    const session0 = this.#session;
+    // RFC 3261 13.3.1.4 / RFC 3264: an INVITE without offer gets the offer in the first reliable
+    // non-failure response; with nothing sent yet, the 2xx must carry it
+    if (!body && this.request.body.length === 0 && (!session0 || session0.offerAnswer.state === 'stable') && (session0?.offerAnswer.completedExchanges ?? 0) === 0)
+      throw new UserAgentError('the INVITE had no offer: the 2xx must carry one');
     this.#pendingAccept = null;
     this.#final = true;
     this.#reliable?.stop();

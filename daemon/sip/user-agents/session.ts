@@ -90,8 +90,13 @@ export class Session implements DialogUser {
   /** RFC 3311 5.1: UPDATE, with an offer when `offer` is given. Resolves with the final response. */
   update(offer?: Body, extra: Array<[string, string | number]> = []): Promise<SipResponse> {
     if (this.dialog.state === 'terminated') return Promise.reject(new UserAgentError('dialog is terminated'));
+    // RFC 3311 5.1: only to a peer that listed UPDATE in Allow (when it sent Allow at all)
+    if (this.peerAllow && !this.peerAllow.has('UPDATE')) return Promise.reject(new UserAgentError('the peer does not allow UPDATE'));
     if (offer) {
       if (!this.offerAnswer.mayOffer()) return Promise.reject(new UserAgentError(`UPDATE with offer while ${this.offerAnswer.state}`));
+      // RFC 3311 5.1: in an early dialog, not before the initial offer/answer exchange completed
+      if (this.dialog.state === 'early' && this.offerAnswer.completedExchanges === 0)
+        return Promise.reject(new UserAgentError('UPDATE with offer before the initial offer/answer exchange completed'));
       this.offerAnswer.localOffer();
       this.localSdp = offer.body;
     }

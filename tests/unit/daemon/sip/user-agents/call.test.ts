@@ -379,3 +379,53 @@ describe('sip/user-agents PRACK per early dialog (RFC 3262 4, forking)', () => {
     net.close();
   });
 });
+
+describe('sip/user-agents UPDATE and offer rules', () => {
+  it('no UPDATE offer in an early dialog before the first exchange, nor to a peer without UPDATE in Allow (RFC 3311 5.1)', async () => {
+    const net = new Network();
+    const alice = net.ua('alice', '127.0.0.1', 5061, { sessionTimer: false });
+    const calls: IncomingCall[] = [];
+    net.ua('bob', '127.0.0.2', 5062, {
+      sessionTimer: false,
+      onInvite: (c) => {
+        calls.push(c);
+        c.progress(180);
+      },
+    });
+    const call = dial(alice, {});
+    await net.flush();
+    const early = call.sessions[0];
+    assert.equal(early.state, 'early');
+    await assert.rejects(early.update({ body: OFFER2 }), /offer while local-offer/);
+    early.offerAnswer.remoteAnswer(); // as if an answer had come in a reliable 18x
+    const r = await Promise.all([early.update({ body: OFFER2 }), net.flush()]);
+    assert.equal(r[0].status, 500, 'allowed to send; Bob still owes the answer to the INVITE offer (RFC 3311 5.2)');
+    early.peerAllow = new Set(['INVITE', 'ACK', 'BYE']);
+    await assert.rejects(early.update(), /does not allow UPDATE/);
+    // an INVITE without offer and a 180 without SDP: nothing exchanged yet
+    const bare = dial(alice, {}, { offer: undefined });
+    await net.flush();
+    await assert.rejects(bare.sessions[0].update({ body: OFFER2 }), /before the initial offer\/answer exchange/);
+    assert.equal(calls.length, 2);
+    net.close();
+  });
+
+  it('an INVITE without offer: the callee must put one in the 2xx, and the caller answers in the ACK', async () => {
+    const net = new Network();
+    const alice = net.ua('alice', '127.0.0.1', 5061, { sessionTimer: false });
+    let callee: IncomingCall | undefined;
+    net.ua('bob', '127.0.0.2', 5062, { sessionTimer: false, onInvite: (c) => void (callee = c) });
+    let accepted: Session | undefined;
+    dial(alice, { onAccepted: (x) => void (accepted = x), ackBody: () => ({ body: ANSWER }) }, { offer: undefined });
+    await net.flush();
+    assert.throws(() => callee!.accept(), /must carry one/);
+    callee!.accept({ body: OFFER });
+    await net.flush();
+    const ack = net.log.find((r) => r.what === 'ACK')!.msg as SipRequest;
+    assert.equal(ack.body.toString(), ANSWER);
+    assert.equal(accepted!.offerAnswer.completedExchanges, 1);
+    assert.equal(callee!.session!.offerAnswer.state, 'stable');
+    assert.equal(callee!.session!.offerAnswer.completedExchanges, 1);
+    net.close();
+  });
+});
