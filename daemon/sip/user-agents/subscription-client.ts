@@ -13,6 +13,7 @@ export type SubscriptionClientOptions = Omit<SubscriberOptions, 'clock' | 'rando
 export class SubscriptionClient implements NotifyUser {
   readonly subscriber: Subscriber;
   #registered: Dialog | undefined;
+  #forgetCloser: (() => void) | undefined;
 
   constructor(
     readonly core: UserAgentCore,
@@ -35,7 +36,7 @@ export class SubscriptionClient implements NotifyUser {
 
   subscribe(): SipRequest {
     this.core.registerNotifyUser(this);
-    this.core.onClose(() => this.subscriber.close());
+    this.#forgetCloser = this.core.onClose(() => this.subscriber.close());
     return this.subscriber.subscribe();
   }
 
@@ -88,6 +89,7 @@ export class SubscriptionClient implements NotifyUser {
   }
 
   #cleanup(): void {
+    this.#forgetCloser?.();
     this.core.unregisterNotifyUser(this);
     if (this.#registered) this.core.unregisterDialog(this.#registered);
   }
