@@ -39,6 +39,7 @@ export class IncomingCall {
   #reliable: ReliableProvisionalSender | undefined;
   #pendingAccept: Body | undefined | null = null;
   #final = false;
+  readonly #forgetCloser: () => void;
 
   constructor(
     readonly core: UserAgentCore,
@@ -48,7 +49,7 @@ export class IncomingCall {
     this.tx = tx;
     this.toTag = core.newTag();
     tx.handlers.onCancel = (cancel) => this.#cancelled(cancel);
-    core.onClose(() => this.#reliable?.stop());
+    this.#forgetCloser = core.onClose(() => this.#reliable?.stop());
   }
 
   get request(): SipRequest {
@@ -77,6 +78,7 @@ export class IncomingCall {
         if (cause.by === 'remote' && !this.#final) {
           this.#final = true;
           this.#reliable?.stop();
+          this.#forgetCloser();
           this.tx.respond(this.#response(487));
         }
         this.handlers.onTerminated?.(cause);
@@ -152,6 +154,7 @@ export class IncomingCall {
     this.#pendingAccept = null;
     this.#final = true;
     this.#reliable?.stop();
+    this.#forgetCloser();
     const session = this.#ensureSession();
     const res = this.#response(200, body);
     this.core.decorate(res);
@@ -177,6 +180,7 @@ export class IncomingCall {
     if (status < 300) throw new UserAgentError(`${status} is no rejection`);
     this.#final = true;
     this.#reliable?.stop();
+    this.#forgetCloser();
     const res = this.#response(status);
     if (reason !== undefined) res.reason = reason;
     this.tx.respond(res);
