@@ -8,7 +8,7 @@ import type { SipRequest, SipResponse } from '../message.js';
 import { createResponse } from '../response.js';
 import { dialogKey, idOfIncomingRequest, idOfIncomingResponse, type DialogId } from '../dialogs/dialog-id.js';
 import type { Dialog } from '../dialogs/dialog.js';
-import { unsupportedRequirements } from '../dialogs/option-tags.js';
+import { addOptionTags, unsupportedRequirements } from '../dialogs/option-tags.js';
 import { cryptoRandom, type Random } from '../dialogs/random.js';
 import type { SessionTimerConfig } from '../session-timer/negotiation.js';
 import { uasDecide } from '../session-timer/negotiation.js';
@@ -129,7 +129,7 @@ export class UserAgentCore implements TransactionUser<ServerTransaction> {
   /** Add Allow, Supported and User-Agent to a request or response that needs them. */
   decorate(msg: SipRequest | SipResponse): void {
     if (!msg.headers.has('Allow')) msg.headers.append('Allow', this.allow.join(', '));
-    for (const t of this.supported) if (!msg.optionTags('Supported').includes(t)) msg.headers.append('Supported', t);
+    addOptionTags(msg, 'Supported', this.supported);
     if (this.options.userAgent !== undefined && !msg.headers.has('User-Agent')) msg.headers.append('User-Agent', this.options.userAgent);
   }
 

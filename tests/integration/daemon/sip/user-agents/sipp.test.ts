@@ -128,6 +128,33 @@ describe(`INVITE user agents against SIPp over ${protocol} loopback`, function (
     assert.deepEqual(ours.received.filter((m) => m !== '183 INVITE' && m !== '200 INVITE'), ['100 INVITE', '200 PRACK', '200 UPDATE', '200 BYE']);
   });
 
+  it('as caller with session timers: retries SIPp’s 422 with its Min-SE, runs the agreed 1200 s timer (RFC 4028 7.4)', async () => {
+    const port = await freePort(ADDR);
+    sipp = await runSipp({ scenario: scenario('uas-session-timer-422.xml'), local: ADDR, port, transport: protocol === 'udp' ? 'u1' : 't1' });
+    ours = await start({ sessionTimer: { interval: 90 } });
+    let accepted: Session | undefined;
+    const failed: string[] = [];
+    const call = new OutgoingCall(
+      ours.core,
+      {
+        uri: parseUri(`sip:sipp@${ADDR}:${port};transport=${protocol}`),
+        to: parseNameAddr(`<sip:sipp@${ADDR}:${port}>`),
+        from: parseNameAddr('<sip:imsd@example.com>'),
+        offer: { body: OFFER },
+      },
+      { onAccepted: (s) => void (accepted = s), onFailed: (r) => void failed.push(r instanceof Error ? r.message : String(r.status)) },
+    ).start();
+    await until(() => accepted !== undefined || failed.length > 0, 8000, 'the 200 to the retried INVITE');
+    assert.deepEqual(failed, []);
+    assert.deepEqual(accepted!.timer.agreement, { interval: 1200, refresher: 'uac' });
+    assert.equal(accepted!.timer.weRefresh, true);
+    assert.equal(call.invite.headers.get('Session-Expires'), '1200');
+    accepted!.bye();
+    const { code, errors } = await sipp.done;
+    assert.equal(code, 0, `SIPp failed: ${errors}`);
+    assert.deepEqual(ours.received.filter((m) => m.startsWith('4') || m.startsWith('2')), ['422 INVITE', '200 INVITE', '200 BYE']);
+  });
+
   it('as callee: sends a reliable 183 to SIPp (Supported: 100rel), takes its PRACK and UPDATE, 200, ACK, BYE', async () => {
     const events: string[] = [];
     const offers: string[] = [];
