@@ -6,6 +6,7 @@ import type { Clock } from '../clock.js';
 import type { NameAddr } from '../header-values.js';
 import type { SipRequest, SipResponse } from '../message.js';
 import { createResponse } from '../response.js';
+import { SipParseError } from '../errors.js';
 import { dialogKey, idOfIncomingRequest, idOfIncomingResponse, type DialogId } from '../dialogs/dialog-id.js';
 import type { Dialog } from '../dialogs/dialog.js';
 import { addOptionTags, unsupportedRequirements } from '../dialogs/option-tags.js';
@@ -230,6 +231,17 @@ export class UserAgentCore implements TransactionUser<ServerTransaction> {
   // ---- TransactionUser ----
 
   onRequest(tx: ServerTransaction): void {
+    try {
+      this.#route(tx);
+    } catch (e) {
+      // a header the message layer parses only on use (Session-Expires, Subscription-State, RAck
+      // built by hand, ...) turned out malformed: 400 naming it (RFC 3261 21.4.1)
+      if (!(e instanceof SipParseError)) throw e;
+      if (tx.lastResponse === undefined || tx.lastResponse.status < 200) this.reject(tx, 400, e.message);
+    }
+  }
+
+  #route(tx: ServerTransaction): void {
     const req = tx.request;
     // RFC 3261 8.2.2.3: every Require option must be one we support, else 420 with Unsupported
     const unknown = unsupportedRequirements(req, this.supported);
