@@ -128,7 +128,9 @@ export class Session implements DialogUser {
 
   #send(req: SipRequest, withOffer: boolean): Promise<SipResponse> {
     return new Promise((resolve, reject) => {
+      let done = false;
       const finish = (res: SipResponse): void => {
+        done = true;
         if (req.method === 'INVITE') this.#reinviteOut = false;
         this.dialog.receiveResponse(req.method, res);
         if (res.status >= 200 && res.status < 300) {
@@ -149,9 +151,9 @@ export class Session implements DialogUser {
       this.core.sendRequest(req, {
         onResponse: (res) => {
           if (res.status < 200) return;
-          // further 2xx to a re-INVITE (retransmissions) only need the ACK again
-          if (req.method === 'INVITE' && res.status < 300 && !this.#reinviteOut) {
-            this.core.sendAck(this.dialog.createRequest('ACK', { cseq: req.cseq.seq }));
+          if (done) {
+            // further 2xx to a re-INVITE (retransmissions, RFC 6026) only need the ACK again
+            if (req.method === 'INVITE' && res.status < 300) this.core.sendAck(this.dialog.createRequest('ACK', { cseq: req.cseq.seq }));
             return;
           }
           finish(res);

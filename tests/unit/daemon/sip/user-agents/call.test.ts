@@ -429,3 +429,26 @@ describe('sip/user-agents UPDATE and offer rules', () => {
     net.close();
   });
 });
+
+describe('sip/user-agents late 2xx', () => {
+  it('a 2xx retransmission after our BYE is still acknowledged', async () => {
+    const net = new Network();
+    const alice = net.ua('alice', '127.0.0.1', 5061, { sessionTimer: false });
+    let accepted: Session | undefined;
+    dial(alice, { onAccepted: (x) => void (accepted = x) }, { uri: parseUri('sip:bob@127.0.0.50:5060') });
+    await net.flush();
+    const invite = net.unrouted[0].msg as SipRequest;
+    const { createResponse } = await import('../../../../../daemon/sip/response.js');
+    const ok = createResponse(invite, 200, { toTag: 'b', body: ANSWER });
+    ok.headers.append('Contact', '<sip:bob@127.0.0.50:5060>');
+    ok.headers.append('Content-Type', 'application/sdp');
+    net.inject(alice, ok);
+    await net.flush();
+    accepted!.bye();
+    net.inject(alice, ok);
+    await net.flush();
+    const out = net.unrouted.slice(1).map((u) => (u.msg.isRequest() ? u.msg.method : String(u.msg.status)));
+    assert.deepEqual(out, ['ACK', 'BYE', 'ACK']);
+    net.close();
+  });
+});
