@@ -6,7 +6,7 @@ import type { Dialog } from '../dialogs/dialog.js';
 import { OfferAnswer } from '../dialogs/offer-answer.js';
 import { allowedMethods } from '../dialogs/option-tags.js';
 import { formatSessionExpires, type Refresher } from '../session-timer/headers.js';
-import { MIN_SE_FLOOR, uacAgreement, uasDecide, type SessionTimerAgreement } from '../session-timer/negotiation.js';
+import { configAfter422, DEFAULT_SESSION_INTERVAL, MIN_SE_FLOOR, uacAgreement, type SessionTimerConfig, uasDecide, type SessionTimerAgreement } from '../session-timer/negotiation.js';
 import { refreshMethod, SessionTimer } from '../session-timer/session-timer.js';
 import type { ServerTransaction } from '../transactions/index.js';
 import type { DialogUser, UserAgentCore } from './core.js';
@@ -182,19 +182,30 @@ export class Session implements DialogUser {
     const agreement = this.timer.agreement;
     const cfg = this.core.sessionTimer;
     if (!agreement || !cfg || this.#ended) return;
+    this.#sendRefresh({ ...cfg, interval: agreement.interval }, true);
+  }
+
+  #sendRefresh(cfg: SessionTimerConfig, retryOn422: boolean): void {
     const method = refreshMethod(this.peerAllow);
     // RFC 4028 7.4 / 9: a refresh names us refresher again and carries the current interval
     const headers: Array<[string, string | number]> = [
-      ['Session-Expires', formatSessionExpires({ interval: agreement.interval, refresher: 'uac' })],
+      ['Session-Expires', formatSessionExpires({ interval: cfg.interval ?? DEFAULT_SESSION_INTERVAL, refresher: 'uac' })],
       ['Min-SE', Math.max(MIN_SE_FLOOR, cfg.minSE ?? MIN_SE_FLOOR)],
     ];
     const p =
       method === 'UPDATE'
         ? this.update(undefined, headers)
         : this.reinvite(this.localSdp !== undefined && this.offerAnswer.mayOffer() ? { body: this.localSdp } : undefined, headers);
-    p.catch(() => {
-      /* the expiry timer still runs and ends the session */
-    });
+    p.then(
+      (res) => {
+        // RFC 4028 7.4: once more with the interval the 422 asks for
+        const next = res.status === 422 && retryOn422 ? configAfter422(res, cfg) : undefined;
+        if (next && !this.#ended) this.#sendRefresh(next, false);
+      },
+      () => {
+        /* the expiry timer still runs and ends the session */
+      },
+    );
   }
 
   // ---- requests from the peer ----
@@ -245,7 +256,9 @@ export class Session implements DialogUser {
   /** Session-Expires for the 2xx of a refresh from the peer (RFC 4028 9) */
   #timerHeaders(req: SipRequest): { headers: Array<[string, string | number]>; agreement?: SessionTimerAgreement; reject?: number; minSE?: number } {
     const cfg = this.core.sessionTimer;
-    if (!cfg || !req.headers.has('Session-Expires')) return { headers: [] };
+    // RFC 4028 9: a refresh without Session-Expires while a timer runs is still answered with
+    // one (we keep the session timed, as refresher if the peer does not support timers)
+    if (!cfg || (!req.headers.has('Session-Expires') && !this.timer.agreement)) return { headers: [] };
     const d = uasDecide(req, cfg);
     if (d.kind === 'reject') return { headers: [['Min-SE', d.minSE]], reject: 422 };
     return { headers: d.headers, ...(d.agreement ? { agreement: d.agreement } : {}) };

@@ -118,4 +118,17 @@ describe('sip/user-agents session timers (RFC 4028)', () => {
     assert.equal(upd[0].from, '127.0.0.2:5062');
     assert.equal(upd[0].at, 150_000);
   });
+  it('a refresh refused with 422 is sent again with the Min-SE of the 422 (RFC 4028 7.4)', async () => {
+    const c = call({ interval: 90 }, { interval: 90 });
+    net = c.net;
+    await net.flush();
+    c.bob.core.options.sessionTimer = { interval: 1800, minSE: 300 };
+    await net.run(46_000, 1000);
+    assert.deepEqual(net.sequence().slice(3), ['alice>bob UPDATE', 'bob>alice 422 UPDATE', 'alice>bob UPDATE', 'bob>alice 200 UPDATE']);
+    const retry = net.log[5].msg as SipRequest;
+    assert.equal(retry.headers.get('Session-Expires'), '300;refresher=uac');
+    assert.equal(retry.headers.get('Min-SE'), '300');
+    assert.deepEqual(c.session()!.timer.agreement, { interval: 300, refresher: 'uac' });
+    assert.deepEqual(c.aliceEnded, []);
+  });
 });
