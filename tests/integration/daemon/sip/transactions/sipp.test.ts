@@ -184,7 +184,8 @@ describe('SIP transactions against SIPp on loopback', function () {
       assert.ok(inviteTx && inviteTx.kind === 'invite' && inviteTx.cancelled);
       if (protocol === 'tcp') await within(confirmed.promise, 2000, 'the transaction to end at the ACK (Timer I = 0)');
       else assert.equal(inviteTx.state, 'Confirmed');
-      assert.deepEqual(transport?.sent.map((s) => s.what), ['180', '200', '487']);
+      // in that order; under load Timer G may re-send the 487 before SIPp's ACK arrives
+      assert.deepEqual([...new Set(transport?.sent.map((s) => s.what))], ['180', '200', '487']);
     });
   }
 
@@ -222,8 +223,8 @@ describe('SIP transactions against SIPp on loopback', function () {
     const { port: ourPort, t } = await open({
       onRequest: (tx) => {
         tuRequests.push(tx.request.method);
-        // answer after SIPp's retransmission at 100 ms
-        setTimeout(() => tx.respond(createResponse(tx.request, 200, { toTag: 'imsd-msg' })), 400);
+        // answer well after SIPp's retransmission at 100 ms
+        setTimeout(() => tx.respond(createResponse(tx.request, 200, { toTag: 'imsd-msg' })), 800);
       },
     });
     const received: Received[] = [];
