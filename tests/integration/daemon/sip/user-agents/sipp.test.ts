@@ -57,6 +57,11 @@ async function stop(o: Ours | undefined): Promise<void> {
   assert.equal(o.clock.pending, 0, 'timers left running');
 }
 
+/** the list without consecutive repeats (retransmissions SIPp sends when we are slow under load) */
+function collapse(list: string[]): string[] {
+  return list.filter((x, i) => i === 0 || list[i - 1] !== x);
+}
+
 function until(cond: () => boolean, ms: number, what: string): Promise<void> {
   const deadline = Date.now() + ms;
   return new Promise((resolve, reject) => {
@@ -125,7 +130,7 @@ describe(`INVITE user agents against SIPp over ${protocol} loopback`, function (
     const { code, errors } = await sipp.done;
     assert.equal(code, 0, `SIPp failed: ${errors}`);
     assert.deepEqual(ended, [{ by: 'local' }]);
-    assert.deepEqual(ours.received.filter((m) => m !== '183 INVITE' && m !== '200 INVITE'), ['100 INVITE', '200 PRACK', '200 UPDATE', '200 BYE']);
+    assert.deepEqual(collapse(ours.received.filter((m) => m !== '183 INVITE' && m !== '200 INVITE')), ['100 INVITE', '200 PRACK', '200 UPDATE', '200 BYE']);
   });
 
   it('as caller with session timers: retries SIPp’s 422 with its Min-SE, runs the agreed 1200 s timer (RFC 4028 7.4)', async () => {
@@ -152,7 +157,7 @@ describe(`INVITE user agents against SIPp over ${protocol} loopback`, function (
     accepted!.bye();
     const { code, errors } = await sipp.done;
     assert.equal(code, 0, `SIPp failed: ${errors}`);
-    assert.deepEqual(ours.received.filter((m) => m.startsWith('4') || m.startsWith('2')), ['422 INVITE', '200 INVITE', '200 BYE']);
+    assert.deepEqual(collapse(ours.received.filter((m) => m.startsWith('4') || m.startsWith('2'))), ['422 INVITE', '200 INVITE', '200 BYE']);
   });
 
   it('as callee: sends a reliable 183 to SIPp (Supported: 100rel), takes its PRACK and UPDATE, 200, ACK, BYE', async () => {
@@ -215,7 +220,7 @@ describe('UAS core and SUBSCRIBE/NOTIFY client against SIPp over UDP loopback', 
     const { code, errors } = await sipp.done;
     assert.equal(code, 0, `SIPp failed: ${errors}`);
     assert.deepEqual(messages, ['hello from SIPp']);
-    assert.deepEqual(ours.received, ['OPTIONS', 'MESSAGE', 'PUBLISH', 'OPTIONS']);
+    assert.deepEqual(collapse(ours.received), ['OPTIONS', 'MESSAGE', 'PUBLISH', 'OPTIONS']);
   });
 
   it('subscribes to SIPp as notifier: NOTIFY before the 200, then unsubscribe and the final NOTIFY', async () => {
@@ -238,7 +243,7 @@ describe('UAS core and SUBSCRIBE/NOTIFY client against SIPp over UDP loopback', 
     });
     client.subscribe();
     await until(() => states.includes('active') && ours!.received.includes('200 SUBSCRIBE'), 5000, 'the NOTIFY and the 200');
-    assert.deepEqual(ours.received.slice(0, 2), ['NOTIFY', '200 SUBSCRIBE'], 'SIPp sent the NOTIFY first');
+    assert.deepEqual(collapse(ours.received).slice(0, 2), ['NOTIFY', '200 SUBSCRIBE'], 'SIPp sent the NOTIFY first');
     client.unsubscribe();
     await until(() => ended !== undefined, 5000, 'the final NOTIFY');
     const { code, errors } = await sipp.done;
