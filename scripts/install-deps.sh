@@ -13,6 +13,8 @@ DEBIAN_PACKAGES=(
   baresip-core sip-tester dbus ofono ofono-scripts python3-dbus python3-gi
   # PC/SC stack with a virtual reader
   pcscd vsmartcard-vpcd pcsc-tools libpcsclite-dev
+  # independent peers for the auth benchmarks (bench/auth-*.ts)
+  python3-cryptography python3-pyscard
   # diagnostics used by tests and the lab
   tshark tcpdump iproute2 strace procps psmisc busybox
 )
