@@ -91,6 +91,11 @@ export class PcscConnection {
     try {
       return await this.#card.transmit(apdu, { maxRecvLength: 258 });
     } catch (e) {
+      // Another client reset or unpowered the card: PC/SC wants SCardReconnect before the handle
+      // works again. Reconnect with a reset, so an unpowered card is powered up (with "leave card"
+      // pcsc-lite 1.9.9 keeps it marked unpowered and refuses later connects). The card's
+      // selection state is gone either way; PcscSim selects its application before each command.
+      if (e instanceof Error && /card was reset/i.test(e.message)) return this.#reconnectAndRetry(apdu);
       const err = readerErrorFromNative(e, 'transmit', this.readerName);
       // pcscd answers a transmit to a vanished card with a generic failure (SCARD_E_NOT_TRANSACTED)
       // and updates the reader state on its next poll (every 400 ms in pcsc-lite): wait for it.
@@ -98,6 +103,16 @@ export class PcscConnection {
         throw new ReaderError('removed', `card or reader "${this.readerName}" was removed (${(e as Error).message})`, this.readerName);
       }
       throw err;
+    }
+  }
+
+  async #reconnectAndRetry(apdu: Buffer): Promise<Buffer> {
+    const sc = binding!;
+    try {
+      await this.#card.reconnect(sc.SCARD_SHARE_SHARED, sc.SCARD_PROTOCOL_T0 | sc.SCARD_PROTOCOL_T1, sc.SCARD_RESET_CARD);
+      return await this.#card.transmit(apdu, { maxRecvLength: 258 });
+    } catch (e) {
+      throw readerErrorFromNative(e, 'transmit after a card reset', this.readerName);
     }
   }
 

@@ -27,10 +27,11 @@ export class IsolatedPcscd {
     this.socket = join(this.dir, 'run', 'pcscd', 'pcscd.comm');
   }
 
-  static async start(): Promise<IsolatedPcscd> {
+  /** `debug`: pcscd logs at debug level (without APDUs) into `log`. */
+  static async start(options: { debug?: boolean } = {}): Promise<IsolatedPcscd> {
     const p = new IsolatedPcscd();
     try {
-      await p.#start();
+      await p.#start(options.debug === true);
       return p;
     } catch (e) {
       await p.stop();
@@ -42,7 +43,7 @@ export class IsolatedPcscd {
     return this.#log;
   }
 
-  async #start(): Promise<void> {
+  async #start(debug: boolean): Promise<void> {
     const conf = join(this.dir, 'reader.conf.d');
     mkdirSync(join(this.dir, 'run', 'pcscd'), { recursive: true });
     mkdirSync(conf);
@@ -61,8 +62,8 @@ export class IsolatedPcscd {
       execFileSync('ip', ['-n', this.netns, 'route', 'replace', 'local', prefix, 'dev', 'lo', 'table', 'local',
         'proto', 'kernel', 'scope', 'host', 'src', '127.0.0.1', 'quickack', '1']);
     }
-    const script = `mount --make-rprivate / && mount --bind "$1" /run && exec pcscd --foreground --config "$2"`;
-    this.#pcscd = spawn('ip', ['netns', 'exec', this.netns, 'unshare', '--mount', 'sh', '-c', script, 'sh', join(this.dir, 'run'), conf], {
+    const script = `mount --make-rprivate / && mount --bind "$1" /run && exec pcscd --foreground --config "$2" $3`;
+    this.#pcscd = spawn('ip', ['netns', 'exec', this.netns, 'unshare', '--mount', 'sh', '-c', script, 'sh', join(this.dir, 'run'), conf, debug ? '--debug' : ''], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const collect = (b: Buffer): void => { this.#log += b.toString(); };

@@ -2,7 +2,7 @@
 // vsmartcard's vpcd driver -> TCP -> the virtual UICC (tests/helpers/vcard), whose AUTHENTICATE is
 // the soft SIM engine. Network-side vectors and AUTS checks come from the lab HSS code.
 import { strict as assert } from 'node:assert';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -32,6 +32,18 @@ const isimContent: CardContent = {
   },
 };
 const usimContent: CardContent = { imsi: '310150123456789', mncLength: 3 };
+
+/** Debian python3-pyscard: an independent PC/SC client that connects and leaves with a disposition. */
+const PYSCARD = '/usr/lib/python3/dist-packages/smartcard/scard/__init__.py';
+const PY_CONNECT = String.raw`
+import sys
+from smartcard.System import readers
+from smartcard import scard
+reader = [r for r in readers() if str(r) == sys.argv[1]][0]
+conn = reader.createConnection()
+conn.connect(disposition=getattr(scard, sys.argv[2]))
+conn.disconnect()
+`;
 
 /** A child process spoken to in JSON lines; everything it prints is kept for the secrecy check. */
 class JsonLines {
@@ -184,6 +196,20 @@ describe('PcscSim through pcscd + vsmartcard vpcd to a virtual ISIM/USIM', funct
     errors.push(e2);
     assert.equal(e2.name, 'ReaderError');
     assert.equal(e2.cause, 'no-service');
+  });
+
+  it('survives another client unpowering the card: reconnects with a reset and leaves it usable for others', async function () {
+    requirePrerequisites(this, [file('/usr/bin/python3'), file(PYSCARD)]);
+    const { handle } = await open(VPCD_READERS[0]);
+    const pyscard = (disposition: string): { status: number | null; stderr: string } =>
+      spawnSync('/usr/bin/python3', ['-c', PY_CONNECT, VPCD_READERS[0], disposition], { encoding: 'utf8', env: { ...process.env, PCSCLITE_CSOCK_NAME: pcscd!.socket } });
+    assert.equal(pyscard('SCARD_UNPOWER_CARD').status, 0);
+    const v = authVector(sub, randomBytes(16), 11n * 32n);
+    const r = (await client.call({ op: 'auth', handle, rand: v.rand.toString('hex'), autn: v.autn.toString('hex') })).result as { kind: string; res: string };
+    assert.equal(r.kind, 'ok');
+    assert.equal(r.res, v.xres.toString('hex'));
+    const again = pyscard('SCARD_LEAVE_CARD');
+    assert.equal(again.status, 0, again.stderr);
   });
 
   it('removing the card (the virtual card process dies) makes the next AUTHENTICATE a ReaderError removed', async () => {
