@@ -212,7 +212,7 @@ describe('PcscSim through pcscd + vsmartcard vpcd to a virtual ISIM/USIM', funct
     assert.equal(again.status, 0, again.stderr);
   });
 
-  it('removing the card (the virtual card process dies) makes the next AUTHENTICATE a ReaderError removed', async () => {
+  it('removing the card (the virtual card process dies) makes the next AUTHENTICATE a ReaderError removed, and a new open no-card', async () => {
     const { handle } = await open(VPCD_READERS[1]);
     const v = authVector(sub, randomBytes(16), 32n);
     const gone = new Promise((r) => usimCard.child.once('exit', r));
@@ -223,10 +223,15 @@ describe('PcscSim through pcscd + vsmartcard vpcd to a virtual ISIM/USIM', funct
     assert.equal(e.name, 'ReaderError');
     assert.equal(e.cause, 'removed', e.message);
     assert.match(e.message, /Virtual PCD 00 01/);
+
+    const empty = errorOf(await client.call({ op: 'open', reader: VPCD_READERS[1] }));
+    errors.push(empty);
+    assert.equal(empty.name, 'ReaderError');
+    assert.equal(empty.cause, 'no-card');
   });
 
   it('K, OPc, CK, IK and RES appear in no error message and no process output except the RES/CK/IK answers themselves', () => {
-    assert.ok(errors.length >= 6, 'the error tests ran');
+    assert.ok(errors.length >= 7, 'the error tests ran');
     const outputs = [...cards.flatMap((c) => c.output), ...clients.flatMap((c) => c.output.filter((l) => !l.includes('"result":{"kind":"ok"')))];
     const text = [...errors.map((e) => e.message), ...outputs, pcscd!.log].join('\n').toLowerCase();
     const okAnswers = clients.flatMap((c) => c.output).filter((l) => l.includes('"result":{"kind":"ok"'));
