@@ -140,7 +140,8 @@ try {
   const sim = await openWaiting(() => PcscSim.open({ socket: pcscd.socket, reader: VPCD_READERS[0] }));
   const conn = await openWaiting(() => PcscConnection.open({ socket: pcscd.socket, reader: VPCD_READERS[0] }));
   const pyVersion = spawnSync(PYTHON, ['-c', 'import sys; print(sys.version.split()[0])'], { encoding: 'utf8' }).stdout.trim();
-  console.log(`node ${process.version}; peer: pyscard 2.0.5 (Debian python3-pyscard) on Python ${pyVersion}; pcsc-lite ${spawnSync('pcscd', ['--version'], { encoding: 'utf8' }).stdout.split('\n')[0]?.replace(/.*version /, '')}; best of ${rounds} samples of ~${seconds}s`);
+  const pyscardVersion = spawnSync('dpkg-query', ['-W', '-f=${Version}', 'python3-pyscard'], { encoding: 'utf8' }).stdout.trim();
+  console.log(`node ${process.version}; peer: Debian python3-pyscard ${pyscardVersion} on Python ${pyVersion}; pcsc-lite ${spawnSync('pcscd', ['--version'], { encoding: 'utf8' }).stdout.split('\n')[0]?.replace(/.*version /, '').replace(/\.$/, '')}; best of ${rounds} samples of ~${seconds}s`);
 
   // size the samples from a short probe of each side
   const probe = 100;
