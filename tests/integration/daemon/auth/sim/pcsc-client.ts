@@ -1,7 +1,7 @@
 // The PC/SC side of the integration test, in its own process: libpcsclite takes the pcscd socket
 // from PCSCLITE_CSOCK_NAME once per process, so the test's isolated pcscd is reached from a child
 // started with that variable. JSON lines on stdin, one JSON answer per line on stdout:
-//   {"op":"open","reader":"...","waitMs":5000}  -> {"ok":true,"handle":1,"app":"isim","identities":{...}}
+//   {"op":"open","reader":"...","socket":"...","waitMs":5000}  -> {"ok":true,"handle":1,"app":"isim","identities":{...}}
 //   {"op":"auth","handle":1,"rand":"<hex>","autn":"<hex>"} -> {"ok":true,"result":{"kind":"ok","res":"<hex>",...}}
 //   {"op":"close","handle":1}
 // Failures answer {"ok":false,"error":{"name","message","cause","sw"}}.
@@ -12,6 +12,7 @@ import { PcscSim } from '../../../../../daemon/auth/sim/pcsc-sim.js';
 interface Request {
   op: 'open' | 'auth' | 'close';
   reader?: string;
+  socket?: string;
   waitMs?: number;
   handle?: number;
   rand?: string;
@@ -21,11 +22,11 @@ interface Request {
 const sims = new Map<number, PcscSim>();
 let nextHandle = 1;
 
-async function openWaiting(reader: string | undefined, waitMs: number): Promise<PcscSim> {
+async function openWaiting(reader: string | undefined, socket: string | undefined, waitMs: number): Promise<PcscSim> {
   const deadline = Date.now() + waitMs;
   for (;;) {
     try {
-      return await PcscSim.open(reader !== undefined ? { reader } : {});
+      return await PcscSim.open({ ...(reader !== undefined ? { reader } : {}), ...(socket !== undefined ? { socket } : {}) });
     } catch (e) {
       // vpcd shows the reader, then the card, a moment after the virtual card connects
       const waiting = e instanceof ReaderError && (e.cause === 'no-reader' || e.cause === 'no-card');
@@ -38,7 +39,7 @@ async function openWaiting(reader: string | undefined, waitMs: number): Promise<
 async function run(req: Request): Promise<object> {
   switch (req.op) {
     case 'open': {
-      const sim = await openWaiting(req.reader, req.waitMs ?? 0);
+      const sim = await openWaiting(req.reader, req.socket, req.waitMs ?? 0);
       const handle = nextHandle++;
       sims.set(handle, sim);
       return { handle, app: sim.application.kind, reader: sim.readerName, identities: await sim.identities() };
