@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { authenticate as akaAuthenticate } from '../daemon/auth/aka.js';
 import { computeResponse } from '../daemon/auth/digest.js';
+import { Milenage } from '../daemon/auth/milenage.js';
 import { SoftSim } from '../daemon/auth/sim/soft-sim.js';
 import { initialSqnState } from '../daemon/auth/sqn.js';
 import { authVector } from '../lab/hss/aka-vectors.js';
@@ -100,7 +101,7 @@ function python(list: Challenge[], stateFile?: string): { ops: number; responses
 }
 
 function oursCompute(list: Challenge[]): { ops: number; responses: string[] } {
-  const keys = { k: sub.k, opc: sub.opc };
+  const keys = new Milenage(sub.k, sub.opc); // keyed once, as the Python peer keys its AES once
   let state = initialSqnState();
   const responses: string[] = [];
   const start = performance.now();

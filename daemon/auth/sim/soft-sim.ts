@@ -8,7 +8,7 @@ import { basename, dirname, join } from 'node:path';
 import { authenticate as akaAuthenticate, DEFAULT_AKA_POLICY, type AkaPolicy } from '../aka.js';
 import { hexField } from '../bytes.js';
 import { AuthError, AuthInputError } from '../errors.js';
-import { computeOpc } from '../milenage.js';
+import { computeOpc, Milenage } from '../milenage.js';
 import { initialSqnState, type SqnState } from '../sqn.js';
 import { silentLogger, type Logger } from '../../log/logger.js';
 import { registerSecret } from '../../log/redact.js';
@@ -124,8 +124,7 @@ async function saveState(file: string, state: SqnState): Promise<void> {
 }
 
 export class SoftSim implements SimCard {
-  readonly #k: Buffer;
-  readonly #opc: Buffer;
+  readonly #milenage: Milenage;
   readonly #identities: SimIdentities;
   readonly #stateFile: string;
   readonly #policy: AkaPolicy;
@@ -138,8 +137,7 @@ export class SoftSim implements SimCard {
     registerSecret(k);
     registerSecret(opc);
     this.#log = log;
-    this.#k = k;
-    this.#opc = opc;
+    this.#milenage = new Milenage(k, opc);
     this.#identities = ids;
     this.#stateFile = stateFile;
     this.#policy = policy;
@@ -191,7 +189,7 @@ export class SoftSim implements SimCard {
 
   async #authenticateNow(rand: Buffer, autn: Buffer): Promise<SimAuthResult> {
     if (this.#closed) throw new SimClosedError('soft SIM is closed');
-    const r = akaAuthenticate({ k: this.#k, opc: this.#opc }, rand, autn, this.#state, this.#policy);
+    const r = akaAuthenticate(this.#milenage, rand, autn, this.#state, this.#policy);
     const challenge = { rand: rand.toString('hex'), autn: autn.toString('hex') };
     switch (r.kind) {
       case 'ok':
