@@ -13,6 +13,10 @@ DEBIAN_PACKAGES=(
   baresip-core sip-tester dbus ofono ofono-scripts python3-dbus python3-gi
   # PC/SC stack with a virtual reader
   pcscd vsmartcard-vpcd pcsc-tools libpcsclite-dev
+  # node-gyp builds the native PC/SC binding (npm smartcard) during npm ci
+  build-essential python3 pkg-config
+  # independent peers for the auth benchmarks (bench/auth-*.ts)
+  python3-cryptography python3-pyscard
   # diagnostics used by tests and the lab
   tshark tcpdump iproute2 strace procps psmisc busybox
 )
@@ -26,10 +30,12 @@ if [ "${SKIP_APT:-}" != 1 ]; then
   if [ ${#missing[@]} -gt 0 ]; then
     echo "install-deps: installing ${missing[*]}"
     apt-get update -qq
-    # policy-rc.d keeps package scripts from starting system daemons (pcscd, ofono, dbus) we run ourselves
+    # policy-rc.d keeps package scripts from starting system daemons (pcscd, ofono, dbus) we run
+    # ourselves; an existing one is put back afterwards, also when apt fails
+    if [ -e /usr/sbin/policy-rc.d ]; then mv /usr/sbin/policy-rc.d /usr/sbin/policy-rc.d.imsd-saved; fi
+    trap 'rm -f /usr/sbin/policy-rc.d; if [ -e /usr/sbin/policy-rc.d.imsd-saved ]; then mv /usr/sbin/policy-rc.d.imsd-saved /usr/sbin/policy-rc.d; fi' EXIT
     printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d; chmod +x /usr/sbin/policy-rc.d
     apt-get install -y -qq --no-install-recommends "${missing[@]}"
-    rm -f /usr/sbin/policy-rc.d
   else
     echo "install-deps: Debian packages already present"
   fi

@@ -8,8 +8,10 @@ import { basename, dirname, join } from 'node:path';
 import { authenticate as akaAuthenticate, DEFAULT_AKA_POLICY, type AkaPolicy } from '../aka.js';
 import { hexField } from '../bytes.js';
 import { AuthError, AuthInputError } from '../errors.js';
-import { computeOpc } from '../milenage.js';
+import { computeOpc, Milenage } from '../milenage.js';
 import { initialSqnState, type SqnState } from '../sqn.js';
+import { silentLogger, type Logger } from '../../log/logger.js';
+import { registerSecret } from '../../log/redact.js';
 import { deriveIdentities } from './identity.js';
 import type { SimAuthResult, SimCard, SimIdentities } from './sim-card.js';
 
@@ -35,6 +37,7 @@ export interface SoftSimConfig {
   /** Path of the JSON file that keeps the SQN array. */
   stateFile: string;
   policy?: AkaPolicy;
+  logger?: Logger;
 }
 
 /** The SQN state file cannot be read, parsed or written; the message names the file. */
@@ -121,18 +124,20 @@ async function saveState(file: string, state: SqnState): Promise<void> {
 }
 
 export class SoftSim implements SimCard {
-  readonly #k: Buffer;
-  readonly #opc: Buffer;
+  readonly #milenage: Milenage;
   readonly #identities: SimIdentities;
   readonly #stateFile: string;
   readonly #policy: AkaPolicy;
   #state: SqnState;
+  readonly #log: Logger;
   #queue: Promise<unknown> = Promise.resolve();
   #closed = false;
 
-  private constructor(k: Buffer, opc: Buffer, ids: SimIdentities, stateFile: string, policy: AkaPolicy, state: SqnState) {
-    this.#k = k;
-    this.#opc = opc;
+  private constructor(k: Buffer, opc: Buffer, ids: SimIdentities, stateFile: string, policy: AkaPolicy, state: SqnState, log: Logger) {
+    registerSecret(k);
+    registerSecret(opc);
+    this.#log = log;
+    this.#milenage = new Milenage(k, opc);
     this.#identities = ids;
     this.#stateFile = stateFile;
     this.#policy = policy;
@@ -164,7 +169,9 @@ export class SoftSim implements SimCard {
       source: 'soft',
     };
     const state = await loadState(stateFile, policy);
-    return new SoftSim(k, opc, ids, stateFile, policy, state);
+    const log = c.logger ?? silentLogger;
+    log.debug('soft SIM opened', { impi: ids.impi, stateFile });
+    return new SoftSim(k, opc, ids, stateFile, policy, state, log);
   }
 
   identities(): Promise<SimIdentities> {
@@ -182,18 +189,26 @@ export class SoftSim implements SimCard {
 
   async #authenticateNow(rand: Buffer, autn: Buffer): Promise<SimAuthResult> {
     if (this.#closed) throw new SimClosedError('soft SIM is closed');
-    const r = akaAuthenticate({ k: this.#k, opc: this.#opc }, rand, autn, this.#state, this.#policy);
+    const r = akaAuthenticate(this.#milenage, rand, autn, this.#state, this.#policy);
+    const challenge = { rand: rand.toString('hex'), autn: autn.toString('hex') };
     switch (r.kind) {
       case 'ok':
+        registerSecret(r.res);
+        registerSecret(r.ck);
+        registerSecret(r.ik);
         // Persist first: if this throws, the caller gets no RES and the AUTN stays unconsumed.
         await saveState(this.#stateFile, r.state);
         this.#state = r.state;
+        this.#log.debug('AKA challenge accepted', challenge);
         return { kind: 'ok', res: r.res, ck: r.ck, ik: r.ik };
       case 'sync-failure':
+        this.#log.info('AKA challenge has a stale SQN, answering AUTS', { ...challenge, reason: r.reason, auts: r.auts.toString('hex') });
         return { kind: 'sync-failure', auts: r.auts };
       case 'mac-failure':
+        this.#log.warning('AKA challenge rejected: MAC does not match, network not authenticated', challenge);
         return { kind: 'mac-failure', cause: 'mac' };
       case 'amf-failure':
+        this.#log.warning('AKA challenge rejected: AMF separation bit not set', challenge);
         return { kind: 'mac-failure', cause: 'amf' };
     }
   }

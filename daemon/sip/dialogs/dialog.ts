@@ -220,7 +220,8 @@ export class Dialog {
    * dialog's tags. The caller adds Via (the transaction layer owns the branch).
    */
   createRequest(method: string, options: InDialogRequestOptions = {}): SipRequest {
-    if (this.state === 'terminated') throw new DialogStateError(`cannot send ${method}: dialog is terminated`);
+    // an ACK still completes a 2xx that arrives after the dialog ended (RFC 3261 13.2.2.4)
+    if (this.state === 'terminated' && method !== 'ACK') throw new DialogStateError(`cannot send ${method}: dialog is terminated`);
     if (method === 'CANCEL') throw new DialogStateError('CANCEL is built from the INVITE it cancels (createCancel)');
     let seq: number;
     if (method === 'ACK') {

@@ -22,3 +22,11 @@ export function allowedMethods(msg: SipMessage): Set<string> | undefined {
   if (!msg.headers.has('Allow')) return undefined;
   return new Set(msg.headers.getAll('Allow').map((m) => m.trim().toUpperCase()).filter((m) => m !== ''));
 }
+
+/** Add option tags to Supported/Require, keeping one field with a comma list (some peers read only the first field). */
+export function addOptionTags(msg: SipMessage, header: 'Supported' | 'Require', tags: readonly string[]): void {
+  const have = msg.optionTags(header);
+  const lower = new Set(have.map((t) => t.toLowerCase()));
+  const all = [...have, ...tags.filter((t) => !lower.has(t.toLowerCase()))];
+  if (all.length > 0) msg.headers.set(header, all.join(', '));
+}

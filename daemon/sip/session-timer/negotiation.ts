@@ -1,7 +1,7 @@
 // RFC 4028 session interval negotiation for both roles: what a UAC puts in its INVITE/UPDATE
 // (7.1), how it retries after 422 (7.4) and reads the 2xx (7.2); what a UAS answers (9).
 import type { SipRequest, SipResponse } from '../message.js';
-import { hasOptionTag, peerSupports } from '../dialogs/option-tags.js';
+import { addOptionTags, peerSupports } from '../dialogs/option-tags.js';
 import { formatSessionExpires, minSEOf, sessionExpiresOf, type Refresher } from './headers.js';
 
 /** RFC 4028 4: the recommended session interval; 5: Min-SE may never be below 90 s. */
@@ -36,7 +36,7 @@ function intervalOf(cfg: SessionTimerConfig): number {
  * interval with Session-Expires (optionally naming the refresher) and its Min-SE.
  */
 export function addSessionTimerToRequest(req: SipRequest, cfg: SessionTimerConfig, refresher?: Refresher): void {
-  if (!hasOptionTag(req, 'Supported', 'timer')) req.headers.append('Supported', 'timer');
+  addOptionTags(req, 'Supported', ['timer']);
   req.headers.set('Session-Expires', formatSessionExpires({ interval: intervalOf(cfg), refresher }));
   req.headers.set('Min-SE', minSEFloor(cfg));
 }

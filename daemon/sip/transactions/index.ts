@@ -28,15 +28,20 @@
 //   const inv = layer.sendInvite(invite, dest, { onResponse(res) { if (res.status >= 200 && res.status < 300) layer.sendStateless(ack2xx, dest); } });
 //   inv.cancel();                                     // 9.1: sent once a provisional has arrived; 487 follows
 //
-//   // server side, 2xx to INVITE: the TU owns its retransmission (13.3.1.4); respond2xx does it
-//   // until the ACK (matched by Call-ID, CSeq, tags) arrives or 64*T1 passes:
+//   // server side, 2xx to INVITE: the TU owns its retransmission (13.3.1.4, on every transport:
+//   // hop-by-hop TCP does not make it reach the far end); respond2xx does it until the ACK
+//   // (matched by Call-ID, CSeq number, From and To tags) arrives or 64*T1 passes:
 //   layer.respond2xx(serverTx, ok, { onAckTimeout() { /* send BYE */ } });
 //
 // Who does what: the INVITE client transaction ACKs non-2xx finals itself (17.1.1.3); the TU
 // ACKs every 2xx (sendStateless); the layer answers CANCEL with 200 (or 481) and tells the TU
 // through handlers.onCancel, which should send 487 (the layer sends it itself if no handler);
 // retransmitted requests are absorbed and answered with the last response; responses are sent
-// per 18.2.2 (received/rport, the request's TCP connection).
+// per 18.2.2 (received/rport, the request's TCP connection); responses whose top Via is not
+// ours are discarded (18.1.2). Nothing is dropped silently: what no transaction and no TU
+// callback takes goes to tu.onDiscarded (or a console warning). Timers: A–K as RFC 3261 17,
+// L and M as RFC 6026; retransmissions (A, E, G) only on UDP; D = 32 s on UDP (timerD), and
+// D, I, J, K are 0 on TCP. Every timer is cleared when a transaction terminates.
 export { MAGIC_COOKIE, newBranch, isRfc3261Branch, defaultRandomToken, type RandomToken } from './branch.js';
 export { TransactionStateError, TransactionTimeoutError, TransactionTransportError, type TimeoutTimer } from './errors.js';
 export { InviteClientTransaction, type CancelOptions, type CancelOutcome, type InviteClientState } from './invite-client.js';

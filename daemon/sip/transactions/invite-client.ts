@@ -86,7 +86,7 @@ export class InviteClientTransaction extends ClientTransactionBase {
 
   private sendCancel(options: CancelOptions): void {
     const cancel = buildCancel(this.request, options.headers);
-    this.cancelTransaction = this.startCancel(cancel, this.destination, options.handlers ?? {}, this.sendOptions);
+    this.cancelTransaction = this.startCancel(cancel, this.effectiveDestination, options.handlers ?? {}, this.sendOptions);
     // 9.1: without a final response 64*T1 after the CANCEL, the INVITE is given up
     this.timerSet.start('cancel', 64 * this.ctx.timers.T1, () => this.timeout('cancel'));
   }

@@ -196,6 +196,13 @@ export class TransactionLayer {
     const key = responseKey(incoming.message);
     const tx = key === undefined ? undefined : this.#clients.get(key);
     if (tx) {
+      // 18.1.2: a response whose top Via sent-by is not the one we sent is discarded
+      const via = incoming.message.topVia;
+      const ours = tx.request.topVia;
+      if (via.host.toLowerCase() !== ours.host.toLowerCase() || via.port !== ours.port) {
+        this.discard(incoming, `top Via sent-by ${via.host}:${via.port ?? ''} is not ours (RFC 3261 18.1.2)`);
+        return;
+      }
       tx.receiveResponse(incoming.message, incoming);
       return;
     }

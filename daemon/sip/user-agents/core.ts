@@ -6,9 +6,10 @@ import type { Clock } from '../clock.js';
 import type { NameAddr } from '../header-values.js';
 import type { SipRequest, SipResponse } from '../message.js';
 import { createResponse } from '../response.js';
+import { SipParseError } from '../errors.js';
 import { dialogKey, idOfIncomingRequest, idOfIncomingResponse, type DialogId } from '../dialogs/dialog-id.js';
 import type { Dialog } from '../dialogs/dialog.js';
-import { unsupportedRequirements } from '../dialogs/option-tags.js';
+import { addOptionTags, unsupportedRequirements } from '../dialogs/option-tags.js';
 import { cryptoRandom, type Random } from '../dialogs/random.js';
 import type { SessionTimerConfig } from '../session-timer/negotiation.js';
 import { uasDecide } from '../session-timer/negotiation.js';
@@ -32,6 +33,8 @@ export interface DialogUser {
   receiveRequest(tx: ServerTransaction): void;
   /** the ACK for our 2xx (it has no server transaction) */
   receiveAck?(ack: SipRequest): void;
+  /** stop every timer (the core is closing) */
+  close?(): void;
 }
 
 /** Something waiting for responses that outlive their transaction (2xx retransmissions to INVITE). */
@@ -65,7 +68,10 @@ export interface UserAgentCoreOptions {
   onInvite?: (call: IncomingCall) => IncomingCallHandlers | void;
   /** an incoming MESSAGE (RFC 3428); return a status (default 200); without it MESSAGE gets 405 */
   onMessage?: (req: SipRequest) => number | void;
-  /** every request answered with an error by the core, with why (never a silent drop) */
+  /**
+   * every request answered with an error by the core, and every request of ours that failed
+   * without anyone waiting for it (status 408/503 then), with why (never a silent drop)
+   */
   onRejected?: (req: SipRequest, status: number, why: string) => void;
 }
 
@@ -78,11 +84,13 @@ export class UserAgentCore implements TransactionUser<ServerTransaction> {
   readonly #dialogs = new Map<string, DialogUser>();
   readonly #stray = new Map<string, StrayResponseUser>();
   readonly #notifyUsers = new Set<NotifyUser>();
+  readonly #closers = new Set<() => void>();
 
   constructor(readonly options: UserAgentCoreOptions) {
     this.clock = options.clock;
     this.random = options.random ?? cryptoRandom;
-    this.supported = options.supported ?? ['100rel', 'timer'];
+    // RFC 4028 7.1: only claim "timer" when we run session timers
+    this.supported = options.supported ?? (options.sessionTimer === false ? ['100rel'] : ['100rel', 'timer']);
     this.accept = options.accept ?? ['application/sdp', 'text/plain'];
   }
 
@@ -122,7 +130,7 @@ export class UserAgentCore implements TransactionUser<ServerTransaction> {
   /** Add Allow, Supported and User-Agent to a request or response that needs them. */
   decorate(msg: SipRequest | SipResponse): void {
     if (!msg.headers.has('Allow')) msg.headers.append('Allow', this.allow.join(', '));
-    for (const t of this.supported) if (!msg.optionTags('Supported').includes(t)) msg.headers.append('Supported', t);
+    addOptionTags(msg, 'Supported', this.supported);
     if (this.options.userAgent !== undefined && !msg.headers.has('User-Agent')) msg.headers.append('User-Agent', this.options.userAgent);
   }
 
@@ -132,7 +140,13 @@ export class UserAgentCore implements TransactionUser<ServerTransaction> {
 
   /** Send a request in a new client transaction. */
   sendRequest(req: SipRequest, handlers: ClientTransactionHandlers): ClientTransaction {
-    return this.layer.sendRequest(req, this.route(req), handlers);
+    // a request nobody waits on (BYE of an ended session, ...) still reports its failure
+    const h: ClientTransactionHandlers = {
+      ...handlers,
+      onTimeout: handlers.onTimeout ?? ((e) => this.options.onRejected?.(req, 408, e.message)),
+      onTransportError: handlers.onTransportError ?? ((e) => this.options.onRejected?.(req, 503, e.message)),
+    };
+    return this.layer.sendRequest(req, this.route(req), h);
   }
 
   /** Send an ACK for a 2xx (no transaction, a fresh branch every time, RFC 3261 13.2.2.4). */
@@ -198,9 +212,36 @@ export class UserAgentCore implements TransactionUser<ServerTransaction> {
     this.respond(tx, status, { headers });
   }
 
+  /** run `fn` when the core closes (timers of user agents); returns a function that forgets it */
+  onClose(fn: () => void): () => void {
+    this.#closers.add(fn);
+    return () => this.#closers.delete(fn);
+  }
+
+  /** Stop every timer of every dialog and user agent; sends nothing. The layer is closed by its owner. */
+  close(): void {
+    for (const u of [...this.#dialogs.values()]) u.close?.();
+    for (const fn of [...this.#closers]) fn();
+    this.#closers.clear();
+    this.#dialogs.clear();
+    this.#stray.clear();
+    this.#notifyUsers.clear();
+  }
+
   // ---- TransactionUser ----
 
   onRequest(tx: ServerTransaction): void {
+    try {
+      this.#route(tx);
+    } catch (e) {
+      // a header the message layer parses only on use (Session-Expires, Subscription-State, RAck
+      // built by hand, ...) turned out malformed: 400 naming it (RFC 3261 21.4.1)
+      if (!(e instanceof SipParseError)) throw e;
+      if (tx.lastResponse === undefined || tx.lastResponse.status < 200) this.reject(tx, 400, e.message);
+    }
+  }
+
+  #route(tx: ServerTransaction): void {
     const req = tx.request;
     // RFC 3261 8.2.2.3: every Require option must be one we support, else 420 with Unsupported
     const unknown = unsupportedRequirements(req, this.supported);

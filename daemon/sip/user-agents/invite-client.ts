@@ -31,6 +31,8 @@ export interface OutgoingCallHandlers {
   onProgress?(res: SipResponse, session: Session | undefined): void;
   /** a reliable provisional arrived; return a body for its PRACK (an answer or a new offer) */
   prackBody?(res: SipResponse, session: Session): Body | void;
+  /** the final response to one of our PRACKs */
+  onPrackResponse?(res: SipResponse, session: Session): void;
   /** the first 2xx: the call is up (the ACK is sent already) */
   onAccepted?(session: Session, res: SipResponse): void;
   /** a final error, a timeout or a transport error */
@@ -106,7 +108,13 @@ export class OutgoingCall {
       onTerminated: () => {
         // RFC 6026: 2xx retransmissions may still come after the transaction; keep listening
         // for 64*T1 more, then let go
-        this.core.clock.setTimer(64 * this.core.t1, () => this.core.unregisterInvite(this.invite.callId, this.invite.fromTag ?? ''));
+        const callId = this.invite.callId;
+        const tag = this.invite.fromTag ?? '';
+        const h = this.core.clock.setTimer(64 * this.core.t1, () => {
+          forget();
+          this.core.unregisterInvite(callId, tag);
+        });
+        const forget = this.core.onClose(() => this.core.clock.clearTimer(h));
       },
     });
   }
@@ -212,7 +220,9 @@ export class OutgoingCall {
     }
     this.core.sendRequest(prack, {
       onResponse: (r) => {
-        if (r.status >= 200 && r.status < 300 && r.body.length > 0 && s.offerAnswer.state === 'local-offer') s.offerAnswer.remoteAnswer();
+        if (r.status < 200) return;
+        if (r.status < 300 && r.body.length > 0 && s.offerAnswer.state === 'local-offer') s.offerAnswer.remoteAnswer();
+        this.handlers.onPrackResponse?.(r, s);
       },
     });
   }

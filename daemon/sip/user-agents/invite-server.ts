@@ -39,6 +39,7 @@ export class IncomingCall {
   #reliable: ReliableProvisionalSender | undefined;
   #pendingAccept: Body | undefined | null = null;
   #final = false;
+  readonly #forgetCloser: () => void;
 
   constructor(
     readonly core: UserAgentCore,
@@ -48,6 +49,7 @@ export class IncomingCall {
     this.tx = tx;
     this.toTag = core.newTag();
     tx.handlers.onCancel = (cancel) => this.#cancelled(cancel);
+    this.#forgetCloser = core.onClose(() => this.#reliable?.stop());
   }
 
   get request(): SipRequest {
@@ -71,7 +73,16 @@ export class IncomingCall {
       s.notePeer(this.request);
       s.prackHandler = (tx) => this.#prack(tx);
       s.ackHandler = (ack) => this.#ack(ack);
-      s.handlers.onTerminated = (cause) => this.handlers.onTerminated?.(cause);
+      s.handlers.onTerminated = (cause) => {
+        // RFC 3261 15.1.2: a BYE in the early dialog: 200 to the BYE (done), 487 to the INVITE
+        if (cause.by === 'remote' && !this.#final) {
+          this.#final = true;
+          this.#reliable?.stop();
+          this.#forgetCloser();
+          this.tx.respond(this.#response(487));
+        }
+        this.handlers.onTerminated?.(cause);
+      };
       if (this.request.body.length > 0) s.offerAnswer.remoteOffer();
       this.#session = s;
     }
@@ -135,9 +146,15 @@ export class IncomingCall {
       this.#pendingAccept = body;
       return;
     }
+    const session0 = this.#session;
+    // RFC 3261 13.3.1.4 / RFC 3264: an INVITE without offer gets the offer in the first reliable
+    // non-failure response; with nothing sent yet, the 2xx must carry it
+    if (!body && this.request.body.length === 0 && (!session0 || session0.offerAnswer.state === 'stable') && (session0?.offerAnswer.completedExchanges ?? 0) === 0)
+      throw new UserAgentError('the INVITE had no offer: the 2xx must carry one');
     this.#pendingAccept = null;
     this.#final = true;
     this.#reliable?.stop();
+    this.#forgetCloser();
     const session = this.#ensureSession();
     const res = this.#response(200, body);
     this.core.decorate(res);
@@ -163,6 +180,7 @@ export class IncomingCall {
     if (status < 300) throw new UserAgentError(`${status} is no rejection`);
     this.#final = true;
     this.#reliable?.stop();
+    this.#forgetCloser();
     const res = this.#response(status);
     if (reason !== undefined) res.reason = reason;
     this.tx.respond(res);

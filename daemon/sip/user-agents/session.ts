@@ -6,7 +6,7 @@ import type { Dialog } from '../dialogs/dialog.js';
 import { OfferAnswer } from '../dialogs/offer-answer.js';
 import { allowedMethods } from '../dialogs/option-tags.js';
 import { formatSessionExpires, type Refresher } from '../session-timer/headers.js';
-import { MIN_SE_FLOOR, uacAgreement, uasDecide, type SessionTimerAgreement } from '../session-timer/negotiation.js';
+import { configAfter422, DEFAULT_SESSION_INTERVAL, MIN_SE_FLOOR, uacAgreement, type SessionTimerConfig, uasDecide, type SessionTimerAgreement } from '../session-timer/negotiation.js';
 import { refreshMethod, SessionTimer } from '../session-timer/session-timer.js';
 import type { ServerTransaction } from '../transactions/index.js';
 import type { DialogUser, UserAgentCore } from './core.js';
@@ -90,16 +90,13 @@ export class Session implements DialogUser {
   /** RFC 3311 5.1: UPDATE, with an offer when `offer` is given. Resolves with the final response. */
   update(offer?: Body, extra: Array<[string, string | number]> = []): Promise<SipResponse> {
     if (this.dialog.state === 'terminated') return Promise.reject(new UserAgentError('dialog is terminated'));
-    if (offer) {
-      if (!this.offerAnswer.mayOffer()) return Promise.reject(new UserAgentError(`UPDATE with offer while ${this.offerAnswer.state}`));
-      this.offerAnswer.localOffer();
-      this.localSdp = offer.body;
-    }
-    const req = this.dialog.createRequest('UPDATE', {
-      headers: extra,
-      ...(offer ? { body: offer.body, contentType: offer.contentType ?? SDP } : {}),
-    });
-    this.core.decorate(req);
+    // RFC 3311 5.1: only to a peer that listed UPDATE in Allow (when it sent Allow at all)
+    if (this.peerAllow && !this.peerAllow.has('UPDATE')) return Promise.reject(new UserAgentError('the peer does not allow UPDATE'));
+    // RFC 3311 5.1: in an early dialog, not before the initial offer/answer exchange completed
+    if (offer && this.offerAnswer.mayOffer() && this.dialog.state === 'early' && this.offerAnswer.completedExchanges === 0)
+      return Promise.reject(new UserAgentError('UPDATE with offer before the initial offer/answer exchange completed'));
+    const req = this.#offerRequest('UPDATE', offer, extra);
+    if (req instanceof UserAgentError) return Promise.reject(req);
     return this.#send(req, offer !== undefined);
   }
 
@@ -107,23 +104,33 @@ export class Session implements DialogUser {
   reinvite(offer?: Body, extra: Array<[string, string | number]> = []): Promise<SipResponse> {
     if (this.dialog.state !== 'confirmed') return Promise.reject(new UserAgentError('re-INVITE needs a confirmed dialog'));
     if (this.#reinviteOut || this.#reinviteIn) return Promise.reject(new UserAgentError('an INVITE transaction is in progress'));
-    if (offer) {
-      if (!this.offerAnswer.mayOffer()) return Promise.reject(new UserAgentError(`re-INVITE with offer while ${this.offerAnswer.state}`));
-      this.offerAnswer.localOffer();
-      this.localSdp = offer.body;
-    }
-    const req = this.dialog.createRequest('INVITE', {
-      headers: extra,
-      ...(offer ? { body: offer.body, contentType: offer.contentType ?? SDP } : {}),
-    });
-    this.core.decorate(req);
+    const req = this.#offerRequest('INVITE', offer, extra);
+    if (req instanceof UserAgentError) return Promise.reject(req);
     this.#reinviteOut = true;
     return this.#send(req, offer !== undefined);
   }
 
+  /** An in-dialog UPDATE or re-INVITE, carrying our offer when one is given and allowed now. */
+  #offerRequest(method: 'UPDATE' | 'INVITE', offer: Body | undefined, extra: Array<[string, string | number]>): SipRequest | UserAgentError {
+    if (offer) {
+      const what = method === 'INVITE' ? 're-INVITE' : method;
+      if (!this.offerAnswer.mayOffer()) return new UserAgentError(`${what} with offer while ${this.offerAnswer.state}`);
+      this.offerAnswer.localOffer();
+      this.localSdp = offer.body;
+    }
+    const req = this.dialog.createRequest(method, {
+      headers: extra,
+      ...(offer ? { body: offer.body, contentType: offer.contentType ?? SDP } : {}),
+    });
+    this.core.decorate(req);
+    return req;
+  }
+
   #send(req: SipRequest, withOffer: boolean): Promise<SipResponse> {
     return new Promise((resolve, reject) => {
+      let done = false;
       const finish = (res: SipResponse): void => {
+        done = true;
         if (req.method === 'INVITE') this.#reinviteOut = false;
         this.dialog.receiveResponse(req.method, res);
         if (res.status >= 200 && res.status < 300) {
@@ -144,9 +151,9 @@ export class Session implements DialogUser {
       this.core.sendRequest(req, {
         onResponse: (res) => {
           if (res.status < 200) return;
-          // further 2xx to a re-INVITE (retransmissions) only need the ACK again
-          if (req.method === 'INVITE' && res.status < 300 && !this.#reinviteOut) {
-            this.core.sendAck(this.dialog.createRequest('ACK', { cseq: req.cseq.seq }));
+          if (done) {
+            // further 2xx to a re-INVITE (retransmissions, RFC 6026) only need the ACK again
+            if (req.method === 'INVITE' && res.status < 300) this.core.sendAck(this.dialog.createRequest('ACK', { cseq: req.cseq.seq }));
             return;
           }
           finish(res);
@@ -175,19 +182,30 @@ export class Session implements DialogUser {
     const agreement = this.timer.agreement;
     const cfg = this.core.sessionTimer;
     if (!agreement || !cfg || this.#ended) return;
+    this.#sendRefresh({ ...cfg, interval: agreement.interval }, true);
+  }
+
+  #sendRefresh(cfg: SessionTimerConfig, retryOn422: boolean): void {
     const method = refreshMethod(this.peerAllow);
     // RFC 4028 7.4 / 9: a refresh names us refresher again and carries the current interval
     const headers: Array<[string, string | number]> = [
-      ['Session-Expires', formatSessionExpires({ interval: agreement.interval, refresher: 'uac' })],
+      ['Session-Expires', formatSessionExpires({ interval: cfg.interval ?? DEFAULT_SESSION_INTERVAL, refresher: 'uac' })],
       ['Min-SE', Math.max(MIN_SE_FLOOR, cfg.minSE ?? MIN_SE_FLOOR)],
     ];
     const p =
       method === 'UPDATE'
         ? this.update(undefined, headers)
         : this.reinvite(this.localSdp !== undefined && this.offerAnswer.mayOffer() ? { body: this.localSdp } : undefined, headers);
-    p.catch(() => {
-      /* the expiry timer still runs and ends the session */
-    });
+    p.then(
+      (res) => {
+        // RFC 4028 7.4: once more with the interval the 422 asks for
+        const next = res.status === 422 && retryOn422 ? configAfter422(res, cfg) : undefined;
+        if (next && !this.#ended) this.#sendRefresh(next, false);
+      },
+      () => {
+        /* the expiry timer still runs and ends the session */
+      },
+    );
   }
 
   // ---- requests from the peer ----
@@ -238,7 +256,9 @@ export class Session implements DialogUser {
   /** Session-Expires for the 2xx of a refresh from the peer (RFC 4028 9) */
   #timerHeaders(req: SipRequest): { headers: Array<[string, string | number]>; agreement?: SessionTimerAgreement; reject?: number; minSE?: number } {
     const cfg = this.core.sessionTimer;
-    if (!cfg || !req.headers.has('Session-Expires')) return { headers: [] };
+    // RFC 4028 9: a refresh without Session-Expires while a timer runs is still answered with
+    // one (we keep the session timed, as refresher if the peer does not support timers)
+    if (!cfg || (!req.headers.has('Session-Expires') && !this.timer.agreement)) return { headers: [] };
     const d = uasDecide(req, cfg);
     if (d.kind === 'reject') return { headers: [['Min-SE', d.minSE]], reject: 422 };
     return { headers: d.headers, ...(d.agreement ? { agreement: d.agreement } : {}) };
@@ -355,6 +375,10 @@ export class Session implements DialogUser {
     this.dialog.terminate();
     this.core.unregisterDialog(this.dialog);
     this.handlers.onTerminated?.(cause);
+  }
+
+  close(): void {
+    this.timer.stop();
   }
 
   get ended(): boolean {

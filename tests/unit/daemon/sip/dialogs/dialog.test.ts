@@ -111,6 +111,7 @@ describe('sip/dialogs/dialog', () => {
       const d = confirmedUac();
       d.terminate();
       assert.throws(() => d.createRequest('BYE'), DialogStateError);
+      assert.equal(d.createRequest('ACK', { cseq: 10 }).method, 'ACK', 'a late 2xx is still acknowledged');
     });
 
     it('a 2xx to a target refresh replaces the remote target, other responses do not (12.2.1.2)', () => {

@@ -35,6 +35,8 @@ export class Harness {
   readonly discarded: DiscardedMessage[] = [];
   /** when set, the next sends fail with this error (asynchronously, like a socket) */
   failWith: Error | undefined;
+  /** what a successful send resolves with (a Transport resolves with its SendResult) */
+  resolveWith: unknown;
   /** what onRequest does besides recording (e.g. answer at once) */
   onRequest: ((tx: ServerTransaction) => void) | undefined;
   readonly layer: TransactionLayer;
@@ -47,7 +49,7 @@ export class Harness {
       sender: (msg, dest, opts) => {
         if (this.failWith) return Promise.reject(this.failWith);
         this.sent.push({ at: this.clock.now(), msg: parseMessage(serializeMessage(msg)), dest, options: opts });
-        return Promise.resolve();
+        return Promise.resolve(this.resolveWith);
       },
       sentBy: { host: '10.0.0.1', port: 5062 },
       random: () => `r${++this.#n}`,

@@ -124,6 +124,37 @@ describe('INVITE client transaction (RFC 3261 17.1.1, RFC 6026)', () => {
     assert.equal(h.strayResponses[0].message.status, 200);
   });
 
+  it('Proceeding → Accepted on a 2xx after provisionals; every provisional reaches the TU', () => {
+    const h = new Harness();
+    const { log, handlers } = record();
+    const tx = h.layer.sendInvite(outgoing('INVITE'), PEER, handlers);
+    const invite = h.sent[0].msg as SipRequest;
+    h.deliverResponse(createResponse(invite, 100));
+    h.deliverResponse(createResponse(invite, 183, { toTag: 'e1' }));
+    h.deliverResponse(createResponse(invite, 183, { toTag: 'e1' })); // e.g. a reliable 183 retransmitted: the TU decides (RFC 3262)
+    assert.equal(tx.state, 'Proceeding');
+    h.deliverResponse(createResponse(invite, 200, { toTag: 'e1' }));
+    assert.equal(tx.state, 'Accepted');
+    assert.deepEqual(log.responses, [100, 183, 183, 200]);
+  });
+
+  it('an INVITE the transport moved to TCP (18.1.1) stops Timer A; its ACK and CANCEL go over TCP too', async () => {
+    const h = new Harness();
+    h.resolveWith = { protocol: 'tcp' };
+    const tx = h.layer.sendInvite(outgoing('INVITE'), PEER);
+    await settle();
+    assert.equal(tx.effectiveDestination.protocol, 'tcp');
+    h.clock.advance(10000);
+    assert.deepEqual(h.sentTimes(), [0]);
+    h.deliverResponse(createResponse(h.sent[0].msg as SipRequest, 180, { toTag: 'r' }), 'tcp');
+    tx.cancel();
+    assert.equal(h.lastSent().dest.protocol, 'tcp');
+    h.deliverResponse(createResponse(h.sent[0].msg as SipRequest, 487, { toTag: 'r' }), 'tcp');
+    assert.equal((h.lastSent().msg as SipRequest).method, 'ACK');
+    assert.equal(h.lastSent().dest.protocol, 'tcp');
+    assert.equal(tx.state, 'Terminated', 'Timer D = 0 on the reliable transport');
+  });
+
   it('a transport error on the INVITE is reported and ends it (17.1.4)', async () => {
     const h = new Harness();
     const { log, handlers } = record();

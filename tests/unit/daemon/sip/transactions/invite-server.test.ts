@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { createResponse } from '../../../../../daemon/sip/response.js';
 import type { SipRequest, SipResponse } from '../../../../../daemon/sip/message.js';
 import type { InviteServerTransaction, TransactionTimeoutError } from '../../../../../daemon/sip/transactions/index.js';
-import { Harness, incoming } from './harness.js';
+import { Harness, incoming, settle } from './harness.js';
 
 const statuses = (h: Harness): Array<number | string> => h.sent.map((s) => (s.msg.isResponse() ? s.msg.status : (s.msg as SipRequest).method));
 
@@ -115,6 +115,23 @@ describe('INVITE server transaction (RFC 3261 17.2.1, RFC 6026)', () => {
     h.clock.advance(1);
     assert.equal(tx.state, 'Terminated');
     assert.equal(h.clock.pending, 0);
+  });
+
+  it('a transport error while re-sending the final response reaches the TU (17.2.4) and ends it', async () => {
+    const h = new Harness({ autoTryingMs: null });
+    const tx = inviteTx(h);
+    const errors: Error[] = [];
+    tx.handlers.onTransportError = (e) => void errors.push(e);
+    tx.respond(createResponse(tx.request, 180, { toTag: 'a' }));
+    tx.respond(createResponse(tx.request, 183, { toTag: 'a' }));
+    tx.respond(createResponse(tx.request, 480, { toTag: 'a' }));
+    h.failWith = new Error('ENOBUFS');
+    h.clock.advance(500); // Timer G
+    await settle();
+    assert.equal(errors.length, 1);
+    assert.equal(tx.state, 'Terminated');
+    assert.equal(h.clock.pending, 0);
+    assert.deepEqual(statuses(h), [180, 183, 480]);
   });
 
   it('respond2xx re-sends the 2xx at T1 doubling to T2 until the ACK arrives (13.3.1.4)', () => {

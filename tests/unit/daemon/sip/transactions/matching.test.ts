@@ -57,6 +57,18 @@ describe('transaction layer: stray and unusable messages', () => {
     assert.equal(h.discarded.length, 0);
   });
 
+  it('a response with our branch but another sent-by is discarded (18.1.2)', () => {
+    const h = new Harness();
+    const statuses: number[] = [];
+    h.layer.sendRequest(outgoing('OPTIONS'), PEER, { onResponse: (r) => void statuses.push(r.status) });
+    const res = createResponse(h.sent[0].msg as SipRequest, 200, { toTag: 'x' });
+    res.headers.set('Via', 'SIP/2.0/UDP 10.9.9.9:5062;branch=z9hG4bKr1;rport');
+    h.deliverResponse(res);
+    assert.deepEqual(statuses, []);
+    assert.equal(h.discarded.length, 1);
+    assert.match(h.discarded[0].reason, /18\.1\.2/);
+  });
+
   it('without TU handlers, strays are reported as discarded, never dropped silently', () => {
     const h = new Harness({ withTuCallbacks: false });
     h.deliverRequest(incoming('ACK', { branch: 'z9hG4bKnone', cseqMethod: 'ACK', toTag: 'x' }));

@@ -121,6 +121,41 @@ describe('non-INVITE client transaction (RFC 3261 17.1.2)', () => {
     assert.equal(h.strayResponses.length, 1);
   });
 
+  it('Proceeding → Completed on the final response after a provisional; Timer F also fires in Proceeding', () => {
+    const h = new Harness();
+    const { log, handlers } = record();
+    const tx = h.layer.sendRequest(outgoing('SUBSCRIBE'), PEER, handlers);
+    const sent = h.sent[0].msg as SipRequest;
+    h.deliverResponse(createResponse(sent, 100));
+    h.deliverResponse(createResponse(sent, 100));
+    assert.equal(tx.state, 'Proceeding');
+    h.deliverResponse(createResponse(sent, 202, { toTag: 'n' }));
+    assert.equal(tx.state, 'Completed');
+    assert.deepEqual(log.responses, [100, 100, 202]);
+
+    const tx2 = h.layer.sendRequest(outgoing('SUBSCRIBE', { cseq: 2 }), PEER, handlers);
+    h.deliverResponse(createResponse(h.lastSent().msg as SipRequest, 100));
+    assert.equal(tx2.state, 'Proceeding');
+    h.clock.advance(32000);
+    assert.equal(log.timeouts.length, 1);
+    assert.equal(tx2.state, 'Terminated');
+    assert.equal(h.clock.pending, 0);
+  });
+
+  it('a request the transport moved to TCP (18.1.1, resolved with protocol tcp) is not retransmitted', async () => {
+    const h = new Harness();
+    h.resolveWith = { protocol: 'tcp' };
+    const { log, handlers } = record();
+    const tx = h.layer.sendRequest(outgoing('MESSAGE'), PEER, handlers);
+    await settle();
+    h.clock.advance(31999);
+    assert.deepEqual(h.sentTimes(), [0]);
+    h.deliverResponse(createResponse(h.sent[0].msg as SipRequest, 200, { toTag: 'x' }), 'tcp');
+    assert.equal(tx.state, 'Terminated', 'Timer K = 0 on the reliable transport');
+    assert.deepEqual(log.responses, [200]);
+    assert.equal(h.clock.pending, 0);
+  });
+
   it('a transport error is reported to the TU and ends the transaction (17.1.4)', async () => {
     const h = new Harness();
     const { log, handlers } = record();

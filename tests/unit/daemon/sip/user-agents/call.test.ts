@@ -89,7 +89,7 @@ describe('sip/user-agents INVITE UAC and UAS', () => {
       'alice>bob ACK',
     ]);
     const invite = net.log[0].msg as SipRequest;
-    assert.deepEqual(invite.optionTags('Supported'), ['100rel', 'timer']);
+    assert.deepEqual(invite.optionTags('Supported'), ['100rel']);
     const r183 = net.log[1].msg as SipResponse;
     assert.deepEqual(r183.optionTags('Require'), ['100rel']);
     const prack = net.log[2].msg as SipRequest;
@@ -310,6 +310,145 @@ describe('sip/user-agents forking at the UAC (RFC 3261 13.2.2.4)', () => {
     assert.equal(last.msg.isRequest() && last.msg.method, 'ACK');
     assert.equal(last.msg.toTag, 'f2');
     assert.equal(accepted.length, 1);
+    net.close();
+  });
+});
+
+describe('sip/user-agents BYE in the early dialog (RFC 3261 15.1.2)', () => {
+  it('the callee answers 200 to the BYE and 487 to the INVITE', async () => {
+    const net = new Network();
+    const alice = net.ua('alice', '127.0.0.1', 5061, { sessionTimer: false });
+    const ended: string[] = [];
+    net.ua('bob', '127.0.0.2', 5062, {
+      sessionTimer: false,
+      onInvite: (c) => {
+        c.progress(180);
+        return { onTerminated: (x) => void ended.push(x.by) };
+      },
+    });
+    let failed = 0;
+    const call = dial(alice, { onFailed: (r) => void (failed = r instanceof Error ? -1 : r.status) });
+    await net.flush();
+    call.sessions[0].bye();
+    await net.flush();
+    assert.deepEqual(net.sequence(), [
+      'alice>bob INVITE',
+      'bob>alice 180 INVITE',
+      'alice>bob BYE',
+      'bob>alice 200 BYE',
+      'bob>alice 487 INVITE',
+      'alice>bob ACK',
+    ]);
+    assert.deepEqual(ended, ['remote']);
+    assert.equal(failed, 487);
+    net.close();
+  });
+});
+
+describe('sip/user-agents PRACK per early dialog (RFC 3262 4, forking)', () => {
+  it('each fork’s reliable provisionals are PRACKed in their own dialog with their own RSeq order', async () => {
+    const net = new Network();
+    const alice = net.ua('alice', '127.0.0.1', 5061, { sessionTimer: false });
+    const progress: string[] = [];
+    dial(alice, { onProgress: (r, s) => void progress.push(`${r.status} ${s?.dialog.remoteTag ?? '-'} ${r.rseq ?? '-'}`) }, { uri: parseUri('sip:bob@127.0.0.50:5060') });
+    await net.flush();
+    const invite = net.unrouted[0].msg as SipRequest;
+    const { createResponse } = await import('../../../../../daemon/sip/response.js');
+    const rel = (status: number, tag: string, rseq: number) => {
+      const r = createResponse(invite, status, { toTag: tag });
+      r.headers.append('Contact', `<sip:bob@127.0.0.${tag === 'f1' ? 51 : 52}:5060>`);
+      r.headers.append('Require', '100rel');
+      r.headers.append('RSeq', rseq);
+      return r;
+    };
+    for (const r of [rel(180, 'f1', 10), rel(180, 'f2', 500), rel(183, 'f1', 11), rel(183, 'f1', 11), rel(183, 'f2', 502), rel(183, 'f2', 501)])
+      net.inject(alice, r);
+    await net.flush();
+    const pracks = net.unrouted
+      .map((u) => u.msg)
+      .filter((m): m is SipRequest => m.isRequest() && m.method === 'PRACK')
+      .map((p) => `${p.toTag} ${p.headers.get('RAck')} cseq=${p.cseq.seq - invite.cseq.seq}`);
+    assert.deepEqual(pracks, [
+      `f1 10 ${invite.cseq.seq} INVITE cseq=1`,
+      `f2 500 ${invite.cseq.seq} INVITE cseq=1`,
+      `f1 11 ${invite.cseq.seq} INVITE cseq=2`,
+      `f2 501 ${invite.cseq.seq} INVITE cseq=2`,
+    ]);
+    // the repeated 11 and the early 502 were neither PRACKed nor passed on
+    assert.deepEqual(progress, ['180 f1 10', '180 f2 500', '183 f1 11', '183 f2 501']);
+    net.close();
+  });
+});
+
+describe('sip/user-agents UPDATE and offer rules', () => {
+  it('no UPDATE offer in an early dialog before the first exchange, nor to a peer without UPDATE in Allow (RFC 3311 5.1)', async () => {
+    const net = new Network();
+    const alice = net.ua('alice', '127.0.0.1', 5061, { sessionTimer: false });
+    const calls: IncomingCall[] = [];
+    net.ua('bob', '127.0.0.2', 5062, {
+      sessionTimer: false,
+      onInvite: (c) => {
+        calls.push(c);
+        c.progress(180);
+      },
+    });
+    const call = dial(alice, {});
+    await net.flush();
+    const early = call.sessions[0];
+    assert.equal(early.state, 'early');
+    await assert.rejects(early.update({ body: OFFER2 }), /offer while local-offer/);
+    early.offerAnswer.remoteAnswer(); // as if an answer had come in a reliable 18x
+    const r = await Promise.all([early.update({ body: OFFER2 }), net.flush()]);
+    assert.equal(r[0].status, 500, 'allowed to send; Bob still owes the answer to the INVITE offer (RFC 3311 5.2)');
+    early.peerAllow = new Set(['INVITE', 'ACK', 'BYE']);
+    await assert.rejects(early.update(), /does not allow UPDATE/);
+    // an INVITE without offer and a 180 without SDP: nothing exchanged yet
+    const bare = dial(alice, {}, { offer: undefined });
+    await net.flush();
+    await assert.rejects(bare.sessions[0].update({ body: OFFER2 }), /before the initial offer\/answer exchange/);
+    assert.equal(calls.length, 2);
+    net.close();
+  });
+
+  it('an INVITE without offer: the callee must put one in the 2xx, and the caller answers in the ACK', async () => {
+    const net = new Network();
+    const alice = net.ua('alice', '127.0.0.1', 5061, { sessionTimer: false });
+    let callee: IncomingCall | undefined;
+    net.ua('bob', '127.0.0.2', 5062, { sessionTimer: false, onInvite: (c) => void (callee = c) });
+    let accepted: Session | undefined;
+    dial(alice, { onAccepted: (x) => void (accepted = x), ackBody: () => ({ body: ANSWER }) }, { offer: undefined });
+    await net.flush();
+    assert.throws(() => callee!.accept(), /must carry one/);
+    callee!.accept({ body: OFFER });
+    await net.flush();
+    const ack = net.log.find((r) => r.what === 'ACK')!.msg as SipRequest;
+    assert.equal(ack.body.toString(), ANSWER);
+    assert.equal(accepted!.offerAnswer.completedExchanges, 1);
+    assert.equal(callee!.session!.offerAnswer.state, 'stable');
+    assert.equal(callee!.session!.offerAnswer.completedExchanges, 1);
+    net.close();
+  });
+});
+
+describe('sip/user-agents late 2xx', () => {
+  it('a 2xx retransmission after our BYE is still acknowledged', async () => {
+    const net = new Network();
+    const alice = net.ua('alice', '127.0.0.1', 5061, { sessionTimer: false });
+    let accepted: Session | undefined;
+    dial(alice, { onAccepted: (x) => void (accepted = x) }, { uri: parseUri('sip:bob@127.0.0.50:5060') });
+    await net.flush();
+    const invite = net.unrouted[0].msg as SipRequest;
+    const { createResponse } = await import('../../../../../daemon/sip/response.js');
+    const ok = createResponse(invite, 200, { toTag: 'b', body: ANSWER });
+    ok.headers.append('Contact', '<sip:bob@127.0.0.50:5060>');
+    ok.headers.append('Content-Type', 'application/sdp');
+    net.inject(alice, ok);
+    await net.flush();
+    accepted!.bye();
+    net.inject(alice, ok);
+    await net.flush();
+    const out = net.unrouted.slice(1).map((u) => (u.msg.isRequest() ? u.msg.method : String(u.msg.status)));
+    assert.deepEqual(out, ['ACK', 'BYE', 'ACK']);
     net.close();
   });
 });

@@ -88,3 +88,15 @@ describe('sip/user-agents/core (RFC 3261 8.2, 11, 12.2.2; RFC 3428)', () => {
     );
   });
 });
+
+describe('sip/user-agents/core malformed headers read on use', () => {
+  it('answers 400 to an INVITE whose Session-Expires is not a number', async () => {
+    const net = new Network();
+    const a = net.ua('alice', '127.0.0.1', 5061);
+    const b = net.ua('bob', '127.0.0.2', 5062, { onInvite: () => assert.fail('must not reach the application') });
+    const res = await ask(net, a, b, 'INVITE', [['Session-Expires', 'soon']]);
+    assert.equal(res.status, 400);
+    assert.match(b.rejected[0].why, /Session-Expires/);
+    net.close();
+  });
+});
