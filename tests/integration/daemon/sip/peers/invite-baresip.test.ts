@@ -79,7 +79,7 @@ describe('INVITE/180/200/ACK/BYE with baresip through Kamailio', function () {
       for (const m of ['ACK', 'BYE']) assert.match(k.log(), new RegExp(`in-dialog ${m} routed to sip:${bob}[^@]*@127\\.0\\.0\\.1:${b.sipPort}`, 'i'));
     });
 
-    it(`baresip calls us over ${protocol}: we send 180 and 200 (retransmitted until ACK), get the ACK, answer its BYE`, async () => {
+    it(`baresip calls us over ${protocol}: we send 180 and 200 (respond2xx), get the ACK, answer its BYE`, async () => {
       const { k, b, u } = await setUp();
       const dialed = b.ctrl.command('dial', `sip:${alice}@${DOMAIN}`);
       const tx = (await u.nextRequest('INVITE')) as InviteServerTransaction;
