@@ -208,7 +208,7 @@ describe('user agents (UserAgentCore, OutgoingCall, IncomingCall, Session) with 
       assert.deepEqual(rejected, []);
     });
 
-    it(`IncomingCall from a SIPp UAC over ${protocol}: reliable 183 with SDP, PRACK, UPDATE answered by onOffer, reliable 180, 200 held until its PRACK`, async () => {
+    it(`IncomingCall from a SIPp UAC over ${protocol}: reliable 183 with SDP, PRACK, UPDATE answered by onOffer, reliable 180, 200 after its PRACK`, async () => {
       const k = kamailio as KamailioPeer;
       await k.addUser(alice, 'alice-pw');
       await k.addUser(dave, 'dave-pw');
