@@ -220,10 +220,9 @@ describe('user agents (UserAgentCore, OutgoingCall, IncomingCall, Session) with 
         call.handlers = {
           onPrack: (prack) => {
             pracks.push(prack.rack?.rseq ?? -1);
-            // after the second PRACK (the 180's) the call is answered, once the PRACK's own 200
-            // is out: accept() inside onPrack would put the INVITE's 200 on the wire first, and
-            // the SIPp scenario expects the PRACK's 200 first
-            if (pracks.length === 2) setImmediate(() => call.accept());
+            // after the second PRACK (the 180's) the call is answered from inside the handler:
+            // the SIPp scenario expects the PRACK's own 200 on the wire before the INVITE's
+            if (pracks.length === 2) call.accept();
           },
           onConfirmed: () => confirmed.resolve(),
           onTerminated: (cause) => ended.resolve(cause),
