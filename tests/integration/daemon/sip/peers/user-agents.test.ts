@@ -6,8 +6,9 @@
 // scenarios check RSeq/RAck and SDP), Kamailio's log of in-dialog routing.
 import assert from 'node:assert/strict';
 import { parseNameAddr } from '../../../../../daemon/sip/header-values.js';
-import type { SipResponse } from '../../../../../daemon/sip/message.js';
-import { parseUri, formatUri } from '../../../../../daemon/sip/uri.js';
+import type { SipRequest, SipResponse } from '../../../../../daemon/sip/message.js';
+import { parseUri } from '../../../../../daemon/sip/uri.js';
+import { digestAuthorizer } from '../../../../../daemon/sip/user-agents/authorizer.js';
 import type { IncomingCall } from '../../../../../daemon/sip/user-agents/invite-server.js';
 import { OutgoingCall, type OutgoingCallHandlers } from '../../../../../daemon/sip/user-agents/invite-client.js';
 import type { Session, TerminationCause } from '../../../../../daemon/sip/user-agents/session.js';
@@ -15,7 +16,7 @@ import { BaresipPeer } from '../../../../helpers/peers/baresip.js';
 import { KamailioPeer } from '../../../../helpers/peers/kamailio.js';
 import { describeSipp, SippPeer } from '../../../../helpers/peers/sipp.js';
 import { command, requirePrerequisites } from '../../../../helpers/prereq.js';
-import { answerChallenge, OurUa, sdp, type Credentials } from './our-ua.js';
+import { OurUa, sdp } from './our-ua.js';
 
 const DOMAIN = 'imsd.test';
 
@@ -23,38 +24,43 @@ interface Placed {
   session: Session;
   final: SipResponse;
   progress: number[];
-  challenged: boolean;
+  /** the first INVITE, and the one that was answered (the retry after the 407) */
+  first: SipRequest;
+  invite: SipRequest;
 }
 
 /**
- * An OutgoingCall through an authenticating proxy. OutgoingCall has no 401/407 handling of its
- * own, so a 407 is answered by a second OutgoingCall carrying Proxy-Authorization (new
- * Call-ID; RFC 3261 22.3 would keep Call-ID and raise CSeq).
+ * An OutgoingCall through an authenticating proxy: the core's digestAuthorizer answers Kamailio's
+ * 407 and the call retries on the same Call-ID with CSeq + 1 (RFC 3261 22.2).
  */
-function placeCall(u: OurUa, user: string, target: string, creds: Credentials, extra: OutgoingCallHandlers = {}, offer = sdp('127.0.0.1', 40030, 1)): Promise<Placed> {
+function placeCall(u: OurUa, user: string, target: string, extra: OutgoingCallHandlers = {}, offer = sdp('127.0.0.1', 40030, 1)): Promise<Placed> {
   const core = u.core;
   if (!core) throw new Error('no user agent core');
   const progress: number[] = [];
   return new Promise((resolve, reject) => {
-    const attempt = (headers: Array<[string, string]>, challenged: boolean): void => {
-      const call: OutgoingCall = new OutgoingCall(core, {
-        uri: parseUri(target), to: parseNameAddr(`<${target}>`), from: parseNameAddr(`<sip:${user}@${DOMAIN}>`), offer: { body: offer }, headers,
-      }, {
-        ...extra,
-        onProgress: (res, s) => {
-          progress.push(res.status);
-          extra.onProgress?.(res, s);
-        },
-        onAccepted: (session, res) => resolve({ session, final: res, progress, challenged }),
-        onFailed: (res) => {
-          if (!challenged && !(res instanceof Error) && res.status === 407) attempt([answerChallenge(res, 'INVITE', formatUri(call.invite.uri), creds)], true);
-          else reject(res instanceof Error ? res : new Error(`INVITE failed: ${res.status} ${res.reason}`));
-        },
-      });
-      call.start();
-    };
-    attempt([], false);
+    const call: OutgoingCall = new OutgoingCall(core, {
+      uri: parseUri(target), to: parseNameAddr(`<${target}>`), from: parseNameAddr(`<sip:${user}@${DOMAIN}>`), offer: { body: offer },
+    }, {
+      ...extra,
+      onProgress: (res, s) => {
+        progress.push(res.status);
+        extra.onProgress?.(res, s);
+      },
+      onAccepted: (session, res) => resolve({ session, final: res, progress, first, invite: call.invite }),
+      onFailed: (res) => reject(res instanceof Error ? res : new Error(`INVITE failed: ${res.status} ${res.reason}`)),
+    });
+    const first = call.start().invite;
   });
+}
+
+/** RFC 3261 22.2: the retry is the same call (Call-ID, From tag), CSeq + 1, with credentials */
+function assertRetriedAfter407(p: Placed): void {
+  assert.notEqual(p.invite, p.first, 'the INVITE was challenged and sent again');
+  assert.equal(p.invite.callId, p.first.callId);
+  assert.equal(p.invite.fromTag, p.first.fromTag);
+  assert.equal(p.invite.cseq.seq, p.first.cseq.seq + 1);
+  assert.equal(p.first.headers.has('Proxy-Authorization'), false);
+  assert.match(p.invite.headers.get('Proxy-Authorization') ?? '', /^Digest username="[^"]+", realm="imsd\.test", .*algorithm=MD5, qop=auth, nc=00000001/);
 }
 
 async function register(u: OurUa, k: KamailioPeer, user: string, password: string): Promise<void> {
@@ -102,13 +108,16 @@ describe('user agents (UserAgentCore, OutgoingCall, IncomingCall, Session) with 
     await kamailio?.stop();
   });
 
-  async function openUa(user: string, protocol: 'udp' | 'tcp', onInvite?: (call: IncomingCall) => void): Promise<OurUa> {
+  async function openUa(user: string, protocol: 'udp' | 'tcp', onInvite?: (call: IncomingCall) => void, password?: string): Promise<OurUa> {
     const k = kamailio as KamailioPeer;
     ua = await OurUa.open('127.0.0.1', protocol, {
       core: {
         user, proxy: { address: '127.0.0.1', port: k.port, protocol },
         // SIPp's scenarios and baresip 1.0 do not take part in RFC 4028 session timers
-        options: { sessionTimer: false, onRejected: (req, status, why) => rejected.push(`${req.method} ${status} ${why}`), ...(onInvite ? { onInvite } : {}) },
+        options: {
+          sessionTimer: false, onRejected: (req, status, why) => rejected.push(`${req.method} ${status} ${why}`), ...(onInvite ? { onInvite } : {}),
+          ...(password ? { authorizer: digestAuthorizer({ credentials: (realm) => (realm === DOMAIN ? { username: user, password } : undefined) }) } : {}),
+        },
       },
     });
     return ua;
@@ -128,11 +137,11 @@ describe('user agents (UserAgentCore, OutgoingCall, IncomingCall, Session) with 
       const b = (baresip = await BaresipPeer.start({ kamailio: k, user: bob, password: 'bob-pw', transport: protocol, answer: 'manual' }));
       const answered = b.answerNextCall();
       answered.catch(() => undefined); // awaited below; no unhandled rejection if the test fails first
-      const u = await openUa(alice, protocol);
+      const u = await openUa(alice, protocol, undefined, 'alice-pw');
       const ended = until<TerminationCause>('our session to end');
-      const placed = await placeCall(u, alice, `sip:${bob}@${DOMAIN}`, { username: alice, password: 'alice-pw' }, { onTerminated: (_s, cause) => ended.resolve(cause) });
+      const placed = await placeCall(u, alice, `sip:${bob}@${DOMAIN}`, { onTerminated: (_s, cause) => ended.resolve(cause) });
       await answered;
-      assert.equal(placed.challenged, true);
+      assertRetriedAfter407(placed);
       assert.ok(placed.progress.includes(180), `progress: ${placed.progress.join(', ')}`);
       assert.match(placed.final.body.toString(), /m=audio \d+ RTP\/AVP 0/);
       assert.equal(placed.session.dialog.routeSet.length, 1, 'the route set is Kamailio');
@@ -183,14 +192,14 @@ describe('user agents (UserAgentCore, OutgoingCall, IncomingCall, Session) with 
       sipps.push(reg);
       const regResult = await reg.done();
       assert.equal(regResult.code, 0, describeSipp('REGISTER', regResult));
-      const u = await openUa(alice, protocol);
+      const u = await openUa(alice, protocol, undefined, 'alice-pw');
       // the SIPp UAS expects the UPDATE only after its 200 to the first PRACK: watch the wire for it
       const prack1Ok = until<void>('200 to the first PRACK');
       u.transport.on('message', (m) => {
         if (m.message.isResponse() && m.message.cseq.method === 'PRACK' && m.message.status === 200) prack1Ok.resolve();
       });
       let updated: Promise<SipResponse> | undefined;
-      const placed = await placeCall(u, alice, `sip:${carol}@${DOMAIN}`, { username: alice, password: 'alice-pw' }, {
+      const placed = await placeCall(u, alice, `sip:${carol}@${DOMAIN}`, {
         onProgress: (res, s) => {
           if (res.status === 183 && s) updated = prack1Ok.promise.then(() => s.update({ body: sdp('127.0.0.1', 40030, 2) }));
         },
