@@ -6,7 +6,7 @@ import { chooseApplication, listApplications, readIdentities, type CardApplicati
 import { parseAuthenticateResponse } from './pcsc-authenticate.js';
 import { ReaderError } from './pcsc-errors.js';
 import { PcscConnection, type PcscReaderOptions } from './pcsc-reader.js';
-import type { SimAuthResult, SimCard, SimIdentities } from './sim-card.js';
+import { CommandQueue, copyIdentities, type SimAuthResult, type SimCard, type SimIdentities } from './sim-card.js';
 
 /** What PcscSim needs from a reader connection; PcscConnection is the real one. */
 export interface ApduLink {
@@ -21,7 +21,7 @@ export class PcscSim implements SimCard {
   readonly #link: ApduLink;
   readonly #app: CardApplication;
   readonly #identities: SimIdentities;
-  #queue: Promise<unknown> = Promise.resolve();
+  readonly #queue = new CommandQueue();
   #closed = false;
 
   private constructor(link: ApduLink, app: CardApplication, ids: SimIdentities) {
@@ -58,14 +58,11 @@ export class PcscSim implements SimCard {
 
   identities(): Promise<SimIdentities> {
     if (this.#closed) return Promise.reject(this.#closedError());
-    const ids = this.#identities;
-    return Promise.resolve({ ...ids, impus: ids.impus.slice(), pcscf: ids.pcscf.slice() });
+    return Promise.resolve(copyIdentities(this.#identities));
   }
 
   authenticate(rand: Buffer, autn: Buffer): Promise<SimAuthResult> {
-    const run = this.#queue.then(() => this.#authenticateNow(rand, autn));
-    this.#queue = run.catch(() => undefined);
-    return run;
+    return this.#queue.run(() => this.#authenticateNow(rand, autn));
   }
 
   async #authenticateNow(rand: Buffer, autn: Buffer): Promise<SimAuthResult> {
@@ -81,7 +78,7 @@ export class PcscSim implements SimCard {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await this.#queue;
+    await this.#queue.drained();
     this.#link.close();
   }
 

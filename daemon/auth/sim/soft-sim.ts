@@ -13,7 +13,7 @@ import { initialSqnState, type SqnState } from '../sqn.js';
 import { silentLogger, type Logger } from '../../log/logger.js';
 import { registerSecret } from '../../log/redact.js';
 import { deriveIdentities } from './identity.js';
-import type { SimAuthResult, SimCard, SimIdentities } from './sim-card.js';
+import { CommandQueue, copyIdentities, type SimAuthResult, type SimCard, type SimIdentities } from './sim-card.js';
 
 export interface SoftSimConfig {
   imsi: string;
@@ -130,7 +130,7 @@ export class SoftSim implements SimCard {
   readonly #policy: AkaPolicy;
   #state: SqnState;
   readonly #log: Logger;
-  #queue: Promise<unknown> = Promise.resolve();
+  readonly #queue = new CommandQueue();
   #closed = false;
 
   private constructor(k: Buffer, opc: Buffer, ids: SimIdentities, stateFile: string, policy: AkaPolicy, state: SqnState, log: Logger) {
@@ -176,15 +176,12 @@ export class SoftSim implements SimCard {
 
   identities(): Promise<SimIdentities> {
     if (this.#closed) return Promise.reject(new SimClosedError('soft SIM is closed'));
-    const ids = this.#identities;
-    return Promise.resolve({ ...ids, impus: ids.impus.slice(), pcscf: ids.pcscf.slice() });
+    return Promise.resolve(copyIdentities(this.#identities));
   }
 
   /** Challenges run one at a time, so each sees the SQN array the previous one left. */
   authenticate(rand: Buffer, autn: Buffer): Promise<SimAuthResult> {
-    const run = this.#queue.then(() => this.#authenticateNow(rand, autn));
-    this.#queue = run.catch(() => undefined);
-    return run;
+    return this.#queue.run(() => this.#authenticateNow(rand, autn));
   }
 
   async #authenticateNow(rand: Buffer, autn: Buffer): Promise<SimAuthResult> {
@@ -215,7 +212,7 @@ export class SoftSim implements SimCard {
 
   async close(): Promise<void> {
     this.#closed = true;
-    await this.#queue;
+    await this.#queue.drained();
   }
 
   toJSON(): object {
