@@ -99,3 +99,11 @@ export function parsePolicy(msg: NetlinkMessage): DumpedPolicy {
     tmpls,
   };
 }
+
+/** XFRM_MSG_DELPOLICY by the index the kernel gave the policy (as found in a dump). */
+export function buildDelPolicyByIndex(index: number, dirNumber: number, seq: number): Buffer {
+  const id = Buffer.alloc(USERPOLICY_ID_LEN);
+  id.writeUInt32LE(index >>> 0, 56);
+  id.writeUInt8(dirNumber, 60);
+  return buildMessage(XFRM_MSG_DELPOLICY, NLM_F_REQUEST | NLM_F_ACK, seq, [id]);
+}
