@@ -1,6 +1,6 @@
 // UDP/TCP echo servers and a one-shot exchange from a fixed local port, for the ESP traffic checks.
-// As a program: `esp-peer.ts serve '<endpoints json>'` serves until stdin closes (prints READY), or
-// `esp-peer.ts exchange udp|tcp '<from json>' '<to json>'` prints the exchange's result as JSON.
+// As a program: `esp-peer.ts serve '<endpoints json>'` serves until SIGTERM (prints READY), or
+// `esp-peer.ts exchange '[{"proto","from","to"}, ...]'` runs the exchanges in turn and prints their results as JSON.
 import { createSocket } from 'node:dgram';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { isIP } from 'node:net';
@@ -67,13 +67,17 @@ export function exchange(proto: 'udp' | 'tcp', from: Endpoint, to: Endpoint, tim
 }
 
 if (process.argv[1]?.endsWith('esp-peer.ts')) {
-  const [mode, a, b, c] = process.argv.slice(2);
+  const [mode, a] = process.argv.slice(2);
   if (mode === 'serve') {
     const s = await echoServers(JSON.parse(a) as Endpoint[]);
     console.log('READY');
-    process.stdin.resume();
-    process.stdin.on('end', () => s.close());
+    process.on('SIGTERM', () => {
+      s.close();
+      process.exit(0);
+    });
   } else if (mode === 'exchange') {
-    console.log(JSON.stringify(await exchange(a as 'udp' | 'tcp', JSON.parse(b) as Endpoint, JSON.parse(c) as Endpoint, 4000)));
+    const results: string[] = [];
+    for (const x of JSON.parse(a) as { proto: 'udp' | 'tcp'; from: Endpoint; to: Endpoint }[]) results.push(await exchange(x.proto, x.from, x.to, 4000));
+    console.log(JSON.stringify(results));
   }
 }
