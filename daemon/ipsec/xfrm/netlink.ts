@@ -85,7 +85,7 @@ export function parseError(msg: NetlinkMessage): NetlinkErrorReply {
   if (msg.type !== NLMSG_ERROR || msg.payload.length < 4 + NLMSG_HDRLEN) throw new NetlinkParseError('not an NLMSG_ERROR');
   const p = msg.payload;
   return {
-    errno: -p.readInt32LE(0),
+    errno: Math.abs(p.readInt32LE(0)),
     request: { type: p.readUInt16LE(8), flags: p.readUInt16LE(10), seq: p.readUInt32LE(12), pid: p.readUInt32LE(16) },
   };
 }
