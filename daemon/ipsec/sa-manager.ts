@@ -32,6 +32,8 @@ const ENOENT = 2;
 /** SPIs we hand out: above the IANA-reserved 1..255 (RFC 4303 2.1), below 2^31 for peers that parse them as signed */
 const SPI_MIN = 0x1000;
 const SPI_MAX = 0x7fffffff;
+/** anti-replay on every SA (RFC 4303 3.4.3; TS 33.203 6.3 asks for replay protection); Kamailio's P-CSCF uses 32 too */
+const REPLAY_WINDOW = 32;
 
 export class XfrmIpsecManager implements IpsecManager {
   private readonly live = new Map<number, LiveSet>();
@@ -79,7 +81,7 @@ export class XfrmIpsecManager implements IpsecManager {
     const addedPolicies: NewPolicy[] = [];
     try {
       for (const sa of plan.sas) {
-        await this.transport.request('add-sa', (seq) => buildNewSa({ ...sa, ...keys }, seq), saText(sa));
+        await this.transport.request('add-sa', (seq) => buildNewSa({ ...sa, ...keys, replayWindow: REPLAY_WINDOW }, seq), saText(sa));
         addedSas.push(sa);
       }
       for (const p of plan.policies) {

@@ -26,6 +26,8 @@ export interface NewSa extends SaId {
   encKey: Buffer;
   /** the SA's selector; none: all zero (any traffic the policy hands it) */
   selector?: Selector;
+  /** anti-replay window in packets (RFC 4303 3.4.3); 0, iproute2's default, turns the check off */
+  replayWindow?: number;
 }
 
 function algName(name: string): Buffer {
@@ -73,6 +75,7 @@ export function buildNewSa(sa: NewSa, seq: number): Buffer {
   info.writeUInt32LE(sa.reqid >>> 0, 208);
   info.writeUInt16LE(dst.family, 212);
   info.writeUInt8(XFRM_MODE_TRANSPORT, 214);
+  info.writeUInt8(sa.replayWindow ?? 0, 215);
   return buildMessage(XFRM_MSG_NEWSA, NLM_F_REQUEST | NLM_F_ACK, seq, [
     info, authTrunc(sa.authName, sa.authKey, sa.authTruncBits), crypt(sa.encName, sa.encKey),
   ]);
@@ -99,6 +102,7 @@ export interface DumpedSa extends SaId {
   proto: number;
   reqid: number;
   mode: number;
+  replayWindow: number;
   family: number;
   authName?: string;
   encName?: string;
@@ -122,6 +126,7 @@ export function parseSa(msg: NetlinkMessage): DumpedSa {
     reqid: p.readUInt32LE(208),
     family,
     mode: p.readUInt8(214),
+    replayWindow: p.readUInt8(215),
     authName: name(XFRMA_ALG_AUTH_TRUNC),
     encName: name(XFRMA_ALG_CRYPT),
     selector: decodeSelector(p.subarray(0, 56)),

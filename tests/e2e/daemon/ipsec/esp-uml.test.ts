@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { runInUml } from '../../../../lab/core/uml.js';
 import { command, file, requirePrerequisites, root } from '../../../helpers/prereq.js';
-import { parseSteps } from '../../../integration/daemon/ipsec/driver.js';
+import { parseSteps, parseTimes } from '../../../integration/daemon/ipsec/driver.js';
 import type { SecurityEndpoint } from '../../../../daemon/ipsec/types.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -45,7 +45,7 @@ function pcscfSide(ns: string, s: Side, reqidBase: number, algs: string): string
   const lines: string[] = [];
   sas.forEach(([src, dst, spi, sport, dport, dir], i) => {
     const reqid = reqidBase + i;
-    lines.push(`ip -n ${ns} xfrm state add src ${src} dst ${dst} proto esp spi ${spi} mode transport reqid ${reqid} ` +
+    lines.push(`ip -n ${ns} xfrm state add src ${src} dst ${dst} proto esp spi ${spi} mode transport reqid ${reqid} replay-window 32 ` +
       algs);
     for (const proto of ['udp', 'tcp']) {
       lines.push(`ip -n ${ns} xfrm policy add src ${src} dst ${dst} proto ${proto} sport ${sport} dport ${dport} dir ${dir} ` +
@@ -104,6 +104,12 @@ describe('daemon/ipsec inside User-Mode Linux: SAs and ESP traffic against iprou
       { op: 'remove', set: 1 }, // 14
       { op: 'removeStale' }, // 15
       { op: 'exchange', proto: 'udp', from: ep(V4.ue.address, V4.ue.portC), to: ep(V4.pcscf.address, V4.pcscf.portS) }, // 16: plaintext now
+      { op: 'install', spec: spec(V4, 'hmac-sha-1-96', 'aes-cbc') }, // 17: again
+      { op: 'install', spec: { ...spec(V4, 'hmac-sha-1-96', 'aes-cbc'), ue: { ...V4.ue, portC: 5300, portS: 5301 } } }, // 18: same SPIs: EEXIST
+      // 19: set 17 intact (traffic would meet the P-CSCF's anti-replay window: the reused SPIs restart at sequence number 1)
+      { op: 'run', argv: ['sh', '-c', "ip xfrm state list | grep -c '^src'; ip xfrm policy list | grep -c '^src'"] },
+      { op: 'remove', set: 2 }, // 20
+      { op: 'removeStale' }, // 21
     ];
     const script = `
 set -u
@@ -163,7 +169,9 @@ ip netns del ${UE}; ip netns del ${PC}
     assert.deepEqual(JSON.parse(peer.stdout), ['echoed', 'echoed', 'echoed', 'echoed'], 'P-CSCF-initiated exchanges (port-c -> UE port-s)');
 
     // ESP really carried them: every SA of both sets counted packets, on the UE side and on the P-CSCF side
-    const ueStates = parseStates((s[11].ok as { stdout: string }).stdout);
+    const ueText = (s[11].ok as { stdout: string }).stdout;
+    const ueStates = parseStates(ueText);
+    assert.equal(ueText.match(/replay-window 32 /g)?.length, 8, 'anti-replay on each of our SAs');
     const pcStates = parseStates(out.split('--- pcscf xfrm')[1]?.split('--- ue xfrm after')[0] ?? '');
     for (const side of [V4, V6]) {
       const expected: [string, string, number][] = [
@@ -180,12 +188,21 @@ ip netns del ${UE}; ip netns del ${PC}
       }
     }
 
+    const t = parseTimes(driverOut);
+    console.log(`      figure (inside UML): install() of 4 SAs + 8 policies ${t[2].toFixed(1)} ms (IPv4), ${t[3].toFixed(1)} ms (IPv6); ` +
+      `remove() ${t[12].toFixed(1)} ms; removeStale() of 1 SA + 1 policy ${t[0].toFixed(1)} ms; allocateSpis() ${t[1].toFixed(1)} ms`);
     assert.deepEqual(s[12], { ok: null });
     assert.deepEqual(s[13], { ok: null });
     assert.deepEqual(s[14], { ok: null });
     assert.deepEqual(s[15], { ok: 0 });
     // without the UE's SAs the UDP goes in plaintext, and the P-CSCF's inbound policy drops it
     assert.deepEqual(s[16], { ok: 'timeout' });
+    // a kernel refusal (the SPIs are taken) is a typed error and leaves the set already installed intact
+    assert.equal((s[17].ok as { id: number } | undefined)?.id, 3, ctx);
+    assert.deepEqual([s[18].error?.name, s[18].error?.operation, s[18].error?.code, s[18].error?.errno], ['IpsecError', 'add-sa', 'EEXIST', 17], ctx);
+    assert.equal((s[19].ok as { stdout: string }).stdout, '5\n9\n', 'set 17\'s 4 SAs and 8 policies, and the foreign SA and policy');
+    assert.deepEqual(s[20], { ok: null });
+    assert.deepEqual(s[21], { ok: 0 });
 
     const after = out.split('--- ue xfrm after')[1]?.split('--- end')[0] ?? '';
     const left = parseStates(after);

@@ -16,6 +16,13 @@ export function parseSteps(output: string): StepResult[] {
   return out;
 }
 
+/** milliseconds each step took */
+export function parseTimes(output: string): number[] {
+  const out: number[] = [];
+  for (const m of output.matchAll(/^TIME (\d+) (\S+)$/gm)) out[Number(m[1])] = Number(m[2]);
+  return out;
+}
+
 export function driveInNetns(ns: string, steps: unknown[]): Promise<{ steps: StepResult[]; output: string }> {
   return new Promise((resolve, reject) => {
     execFile('ip', ['netns', 'exec', ns, process.execPath, '--import', 'tsx', DRIVER, JSON.stringify(steps)], { timeout: 60_000 },

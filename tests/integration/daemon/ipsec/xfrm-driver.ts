@@ -84,6 +84,7 @@ async function step(s: Step): Promise<unknown> {
 
 for (const [i, s] of steps.entries()) {
   let out: unknown;
+  const t0 = process.hrtime.bigint();
   try {
     out = { ok: (await step(s)) ?? null };
   } catch (e) {
@@ -92,6 +93,7 @@ for (const [i, s] of steps.entries()) {
       : { error: { name: (e as Error).name, message: (e as Error).message } };
   }
   console.log(`STEP ${i} ${JSON.stringify(out)}`);
+  console.log(`TIME ${i} ${Number(process.hrtime.bigint() - t0) / 1e6}`);
 }
 for (const s of servers) s.close();
 await manager.close().catch((e: Error) => console.log(`CLOSE-ERROR ${e.message}`));

@@ -27,11 +27,11 @@ describe('daemon/ipsec/sa-manager (fake XFRM tables)', () => {
     const set = await m.install(spec());
     assert.deepEqual(Object.keys(set).sort(), ['encryption', 'id', 'integrity', 'pcscf', 'ue']);
     const sas = k.sent.filter((x) => x.type === XFRM_MSG_NEWSA).map(parseSa);
-    assert.deepEqual(sas.map((s) => [s.src, s.dst, s.spi, s.mode, s.authName, s.encName]), [
-      ['10.1.0.2', '10.1.0.1', 0x4444, 0, 'hmac(sha1)', 'cbc(aes)'], // UE port-c -> P-CSCF port-s: P-CSCF's spi-s
-      ['10.1.0.2', '10.1.0.1', 0x3333, 0, 'hmac(sha1)', 'cbc(aes)'], // UE port-s -> P-CSCF port-c: P-CSCF's spi-c
-      ['10.1.0.1', '10.1.0.2', 0x2222, 0, 'hmac(sha1)', 'cbc(aes)'], // P-CSCF port-c -> UE port-s: UE's spi-s
-      ['10.1.0.1', '10.1.0.2', 0x1111, 0, 'hmac(sha1)', 'cbc(aes)'], // P-CSCF port-s -> UE port-c: UE's spi-c
+    assert.deepEqual(sas.map((s) => [s.src, s.dst, s.spi, s.mode, s.replayWindow, s.authName, s.encName]), [
+      ['10.1.0.2', '10.1.0.1', 0x4444, 0, 32, 'hmac(sha1)', 'cbc(aes)'], // UE port-c -> P-CSCF port-s: P-CSCF's spi-s
+      ['10.1.0.2', '10.1.0.1', 0x3333, 0, 32, 'hmac(sha1)', 'cbc(aes)'], // UE port-s -> P-CSCF port-c: P-CSCF's spi-c
+      ['10.1.0.1', '10.1.0.2', 0x2222, 0, 32, 'hmac(sha1)', 'cbc(aes)'], // P-CSCF port-c -> UE port-s: UE's spi-s
+      ['10.1.0.1', '10.1.0.2', 0x1111, 0, 32, 'hmac(sha1)', 'cbc(aes)'], // P-CSCF port-s -> UE port-c: UE's spi-c
     ]);
     assert.equal(new Set(sas.map((s) => s.reqid)).size, 4);
     for (const s of sas) assert.equal(s.reqid >>> 16, 0x494d);

@@ -49,7 +49,7 @@ describe('daemon/ipsec/xfrm codec', () => {
     }, 1);
     const sa = parseSa(parseMessages(msg)[0]);
     assert.deepEqual({ ...sa, selector: undefined }, {
-      src: 'fd00:20::1', dst: 'fd00:20::2', spi: 0xabcdef01, proto: 50, reqid: 0x494d0102, mode: 0, family: 10,
+      src: 'fd00:20::1', dst: 'fd00:20::2', spi: 0xabcdef01, proto: 50, reqid: 0x494d0102, mode: 0, replayWindow: 0, family: 10,
       authName: 'hmac(sha1)', encName: 'cbc(aes)', selector: undefined,
     });
     assert.ok(!JSON.stringify(sa).includes('0707'), 'no key in the parsed SA');

@@ -17,7 +17,7 @@ const CK = Buffer.from('101112131415161718191a1b1c1d1e1f', 'hex');
 
 describe('daemon/ipsec/xfrm golden bytes (iproute2 6.1)', () => {
   it('every fixture is a whole netlink message', () => {
-    for (const n of ['sa-add-v4-sha1-aes', 'sa-add-v6-md5-des3', 'sa-add-v4-md5-null', 'sa-delete-v4', 'sa-delete-v6', 'sa-dump',
+    for (const n of ['sa-add-v4-sha1-aes', 'sa-add-v6-md5-des3', 'sa-add-v4-md5-null', 'sa-add-v4-sha1-null-replay32', 'sa-delete-v4', 'sa-delete-v6', 'sa-dump',
       'policy-add-v4-udp-out', 'policy-add-v6-tcp-in', 'policy-delete-v4-udp-out', 'policy-delete-v6-tcp-in', 'policy-dump']) {
       const b = Buffer.from(golden(n), 'hex');
       assert.ok(b.length >= 16, n);
@@ -41,6 +41,12 @@ describe('daemon/ipsec/xfrm golden bytes (iproute2 6.1)', () => {
     const k = deriveEspKeys('hmac-md5-96', 'null', IK, CK);
     const msg = buildNewSa({ src: '10.20.0.1', dst: '10.20.0.2', spi: 4096, reqid: 0x494d0003, ...k }, 0);
     assert.equal(msg.toString('hex'), golden('sa-add-v4-md5-null'));
+  });
+
+  it('XFRM_MSG_NEWSA with an anti-replay window of 32 packets', () => {
+    const k = deriveEspKeys('hmac-sha-1-96', 'null', IK, CK);
+    const msg = buildNewSa({ src: '10.20.0.1', dst: '10.20.0.2', spi: 0x2002, reqid: 0x494d0002, replayWindow: 32, ...k }, 0);
+    assert.equal(msg.toString('hex'), golden('sa-add-v4-sha1-null-replay32'));
   });
 
   it('XFRM_MSG_DELSA, IPv4 and IPv6', () => {
