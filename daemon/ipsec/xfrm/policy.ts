@@ -3,7 +3,7 @@
 // Byte for byte what iproute2's `ip xfrm policy add|delete|deleteall` sends (tests/fixtures/xfrm/).
 import { encodeAddress } from './address.js';
 import {
-  IPPROTO_ESP, NLM_F_ACK, NLM_F_DUMP, NLM_F_REQUEST, USER_TMPL_LEN, USERPOLICY_ID_LEN, USERPOLICY_INFO_LEN,
+  AF_INET, IPPROTO_ESP, NLM_F_ACK, NLM_F_DUMP, NLM_F_REQUEST, USER_TMPL_LEN, USERPOLICY_ID_LEN, USERPOLICY_INFO_LEN,
   XFRM_MODE_TRANSPORT, XFRM_MSG_DELPOLICY, XFRM_MSG_GETPOLICY, XFRM_MSG_NEWPOLICY, XFRM_POLICY_ALLOW, XFRM_POLICY_IN,
   XFRM_POLICY_OUT, XFRMA_TMPL,
 } from './constants.js';
@@ -103,6 +103,7 @@ export function parsePolicy(msg: NetlinkMessage): DumpedPolicy {
 /** XFRM_MSG_DELPOLICY by the index the kernel gave the policy (as found in a dump). */
 export function buildDelPolicyByIndex(index: number, dirNumber: number, seq: number): Buffer {
   const id = Buffer.alloc(USERPOLICY_ID_LEN);
+  id.writeUInt16LE(AF_INET, 40); // selector unused with an index; iproute2 leaves its default family there
   id.writeUInt32LE(index >>> 0, 56);
   id.writeUInt8(dirNumber, 60);
   return buildMessage(XFRM_MSG_DELPOLICY, NLM_F_REQUEST | NLM_F_ACK, seq, [id]);

@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deriveEspKeys } from '../../../../../daemon/ipsec/algorithms.js';
 import { IPPROTO_TCP, IPPROTO_UDP } from '../../../../../daemon/ipsec/xfrm/constants.js';
-import { buildDelPolicy, buildNewPolicy, buildPolicyDump } from '../../../../../daemon/ipsec/xfrm/policy.js';
+import { buildDelPolicy, buildDelPolicyByIndex, buildNewPolicy, buildPolicyDump } from '../../../../../daemon/ipsec/xfrm/policy.js';
 import { buildDelSa, buildNewSa, buildSaDump } from '../../../../../daemon/ipsec/xfrm/state.js';
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '../../../../fixtures/xfrm');
@@ -18,7 +18,7 @@ const CK = Buffer.from('101112131415161718191a1b1c1d1e1f', 'hex');
 describe('daemon/ipsec/xfrm golden bytes (iproute2 6.1)', () => {
   it('every fixture is a whole netlink message', () => {
     for (const n of ['sa-add-v4-sha1-aes', 'sa-add-v6-md5-des3', 'sa-add-v4-md5-null', 'sa-add-v4-sha1-null-replay32', 'sa-delete-v4', 'sa-delete-v6', 'sa-dump',
-      'policy-add-v4-udp-out', 'policy-add-v6-tcp-in', 'policy-delete-v4-udp-out', 'policy-delete-v6-tcp-in', 'policy-dump']) {
+      'policy-add-v4-udp-out', 'policy-add-v6-tcp-in', 'policy-delete-v4-udp-out', 'policy-delete-v6-tcp-in', 'policy-delete-index', 'policy-dump']) {
       const b = Buffer.from(golden(n), 'hex');
       assert.ok(b.length >= 16, n);
       assert.equal(b.readUInt32LE(0), b.length, `${n}: nlmsg_len`);
@@ -70,6 +70,10 @@ describe('daemon/ipsec/xfrm golden bytes (iproute2 6.1)', () => {
       .toString('hex'), golden('policy-delete-v4-udp-out'));
     assert.equal(buildDelPolicy({ selector: { src: 'fd00:20::1', dst: 'fd00:20::2', proto: IPPROTO_TCP, sport: 5200, dport: 5101 }, dir: 'in' }, 0)
       .toString('hex'), golden('policy-delete-v6-tcp-in'));
+  });
+
+  it('XFRM_MSG_DELPOLICY by index (how removeStale() deletes a dumped policy)', () => {
+    assert.equal(buildDelPolicyByIndex(4660, 1, 0).toString('hex'), golden('policy-delete-index'));
   });
 
   it('the dumps that start a flush of ours (XFRM_MSG_GETSA, XFRM_MSG_GETPOLICY with NLM_F_DUMP)', () => {
