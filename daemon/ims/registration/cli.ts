@@ -1,0 +1,96 @@
+// Register one subscriber until SIGTERM/SIGINT: `tsx daemon/ims/registration/cli.ts config.json`.
+// State changes are printed as JSON lines on stdout; the log goes to stderr. The config names the
+// P-CSCF, the UE address and a soft SIM (K/OPc are read from the file and never printed):
+//   { "pcscf": "10.45.0.1", "ue": "10.45.0.2", "imsi": "001010000000001", "mncLength": 2,
+//     "k": "…", "opc": "…", "secAgree": "none", "localPort": 5060, "expires": 600000 }
+import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SoftSim } from '../../auth/sim/soft-sim.js';
+import { createLogger, isLogLevel } from '../../log/logger.js';
+import { SimulatedDriver } from '../../../modem-drivers/simulated/simulated-driver.js';
+import { startRegistration } from './service.js';
+
+interface CliConfig {
+  pcscf: string | string[];
+  pcscfPort?: number;
+  ue: string;
+  interface?: string;
+  imsi: string;
+  mncLength?: number;
+  k: string;
+  opc: string;
+  impu?: string;
+  secAgree?: 'none' | 'ipsec-3gpp';
+  localPort?: number;
+  portC?: number;
+  portS?: number;
+  expires?: number;
+  sqnStateFile?: string;
+  logLevel?: string;
+  accessNetworkInfo?: string;
+}
+
+async function main(): Promise<number> {
+  const file = process.argv[2];
+  if (!file) {
+    process.stderr.write('usage: cli.ts <config.json>\n');
+    return 2;
+  }
+  const cfg = JSON.parse(readFileSync(file, 'utf8')) as CliConfig;
+  const level = cfg.logLevel ?? 'info';
+  if (!isLogLevel(level)) throw new Error(`unknown logLevel "${level}"`);
+  const logger = createLogger({ level, stream: process.stderr });
+  if ((cfg.secAgree ?? 'none') !== 'none') {
+    // the IpsecManager (daemon/ipsec) is wired here once it exists
+    throw new Error('secAgree "ipsec-3gpp" needs the IpsecManager of daemon/ipsec, which this build does not have yet; use "none"');
+  }
+  const sim = await SoftSim.open({
+    imsi: cfg.imsi,
+    mncLength: cfg.mncLength ?? 2,
+    k: cfg.k,
+    opc: cfg.opc,
+    stateFile: cfg.sqnStateFile ?? join(tmpdir(), `imsd-sqn-${cfg.imsi}.json`),
+    ...(cfg.impu ? { impus: [cfg.impu] } : {}),
+    logger: logger.child('sim'),
+  });
+  const pcscf = Array.isArray(cfg.pcscf) ? cfg.pcscf : [cfg.pcscf];
+  const driver = new SimulatedDriver({
+    interface: cfg.interface ?? 'ims0',
+    addresses: [cfg.ue],
+    pcscf,
+    ...(cfg.accessNetworkInfo ? { accessNetworkInfo: cfg.accessNetworkInfo } : {}),
+  });
+  const reg = await startRegistration({
+    driver,
+    sim,
+    ipsec: 'none',
+    logger,
+    ...(cfg.pcscfPort !== undefined ? { pcscfPort: cfg.pcscfPort } : {}),
+    ...(cfg.localPort !== undefined ? { localPort: cfg.localPort } : {}),
+    ...(cfg.portC !== undefined && cfg.portS !== undefined ? { protectedPorts: { portC: cfg.portC, portS: cfg.portS } } : {}),
+    ...(cfg.expires !== undefined ? { expires: cfg.expires } : {}),
+    userAgent: 'imsd/0.1',
+  });
+  const print = (s: unknown): void => {
+    process.stdout.write(`${JSON.stringify(s)}\n`);
+  };
+  print(reg.snapshot);
+  reg.events.on('state', print);
+  await new Promise<void>((resolve) => {
+    process.once('SIGTERM', () => resolve());
+    process.once('SIGINT', () => resolve());
+  });
+  await reg.stop(5000);
+  await driver.close();
+  await sim.close();
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    process.stderr.write(`error: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exit(1);
+  },
+);
