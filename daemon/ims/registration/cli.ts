@@ -3,7 +3,11 @@
 // P-CSCF, the UE address and a soft SIM (K/OPc are read from the file and never printed):
 //   { "pcscf": "10.45.0.1", "ue": "10.45.0.2", "imsi": "001010000000001", "mncLength": 2,
 //     "k": "…", "opc": "…", "secAgree": "none", "localPort": 5060, "expires": 600000 }
+// Optional: "t1Ms" (SIP T1), "backoffBaseSeconds"/"backoffMaxSeconds" (RFC 5626 4.5), "logLevel".
+// The simulated modem can be scripted through stdin, one command a line:
+//   pdn-down | pdn-up | pdn-change {"addresses":[…],"pcscf":[…]} | bearer-up {BearerInfo} | reset | deregister
 import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SoftSim } from '../../auth/sim/soft-sim.js';
@@ -29,6 +33,9 @@ interface CliConfig {
   sqnStateFile?: string;
   logLevel?: string;
   accessNetworkInfo?: string;
+  t1Ms?: number;
+  backoffBaseSeconds?: number;
+  backoffMaxSeconds?: number;
 }
 
 async function main(): Promise<number> {
@@ -71,6 +78,42 @@ async function main(): Promise<number> {
     ...(cfg.portC !== undefined && cfg.portS !== undefined ? { protectedPorts: { portC: cfg.portC, portS: cfg.portS } } : {}),
     ...(cfg.expires !== undefined ? { expires: cfg.expires } : {}),
     userAgent: 'imsd/0.1',
+    ...(cfg.t1Ms !== undefined ? { timers: { T1: cfg.t1Ms } } : {}),
+    ...(cfg.backoffBaseSeconds !== undefined || cfg.backoffMaxSeconds !== undefined
+      ? { backoff: { ...(cfg.backoffBaseSeconds !== undefined ? { baseSeconds: cfg.backoffBaseSeconds } : {}), ...(cfg.backoffMaxSeconds !== undefined ? { maxSeconds: cfg.backoffMaxSeconds } : {}) } }
+      : {}),
+  });
+  createInterface({ input: process.stdin }).on('line', (line) => {
+    const [cmd = '', ...rest] = line.trim().split(' ');
+    const arg = rest.join(' ');
+    try {
+      switch (cmd) {
+        case 'pdn-down':
+          driver.losePdn('scripted');
+          break;
+        case 'pdn-up':
+          void driver.activateImsPdn();
+          break;
+        case 'pdn-change':
+          driver.changePdn(JSON.parse(arg) as Parameters<SimulatedDriver['changePdn']>[0]);
+          break;
+        case 'bearer-up':
+          driver.addBearer(JSON.parse(arg) as Parameters<SimulatedDriver['addBearer']>[0]);
+          break;
+        case 'reset':
+          driver.reset();
+          break;
+        case 'deregister':
+          void reg.deregister();
+          break;
+        case '':
+          break;
+        default:
+          logger.warning('unknown command on stdin', { cmd });
+      }
+    } catch (e) {
+      logger.warning('stdin command failed', { cmd, error: (e as Error).message });
+    }
   });
   const print = (s: unknown): void => {
     process.stdout.write(`${JSON.stringify(s)}\n`);
