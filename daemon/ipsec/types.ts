@@ -1,7 +1,10 @@
+// The contract between daemon/ims/ (sec-agree) and daemon/ipsec/ (the kernel's XFRM).
 export type IntegrityAlgorithm = 'hmac-sha-1-96' | 'hmac-md5-96';
 export type EncryptionAlgorithm = 'null' | 'aes-cbc' | 'des-ede3-cbc';
+
 /** One side's sec-agree parameters (TS 33.203 7.1 / RFC 3329 + TS 24.229 7.2A.7) */
 export interface SecurityEndpoint { address: string; portC: number; portS: number; spiC: number; spiS: number }
+
 export interface SaSetSpec {
   ue: SecurityEndpoint;
   pcscf: SecurityEndpoint;
@@ -11,6 +14,7 @@ export interface SaSetSpec {
   ik: Buffer;
   ck: Buffer;
 }
+
 /** What install() returns; holds no keys */
 export interface InstalledSaSet {
   readonly id: number;
@@ -19,6 +23,7 @@ export interface InstalledSaSet {
   readonly integrity: IntegrityAlgorithm;
   readonly encryption: EncryptionAlgorithm;
 }
+
 export interface IpsecManager {
   /** two fresh SPIs (spi-c, spi-s) for the UE side, unique among SAs in the kernel and not reused */
   allocateSpis(): Promise<{ spiC: number; spiS: number }>;
@@ -30,4 +35,34 @@ export interface IpsecManager {
   removeStale(): Promise<number>;
   close(): Promise<void>;
 }
-export class IpsecError extends Error { /* typed, names the operation and the kernel errno, never a key */ }
+
+/** The XFRM operations an IpsecError can name. */
+export type IpsecOperation =
+  | 'add-sa' | 'delete-sa' | 'dump-sa' | 'add-policy' | 'delete-policy' | 'dump-policy'
+  | 'install' | 'allocate-spis' | 'socket';
+
+/**
+ * An IPsec failure: names the operation and, for a kernel refusal, the errno (number and name,
+ * e.g. 17 EEXIST). Never carries a key: messages are built from the operation, addresses, SPIs
+ * and errno only.
+ */
+export class IpsecError extends Error {
+  constructor(
+    readonly operation: IpsecOperation,
+    /** the kernel's errno (positive), when the kernel refused */
+    readonly errno: number | undefined,
+    /** the errno's name (EEXIST, ENOENT, ...), or a short cause for errors found before the kernel */
+    readonly code: string,
+    detail: string,
+  ) {
+    super(`${operation} failed: ${errno === undefined ? code : `${code} (errno ${errno})`}${detail ? ` — ${detail}` : ''}`);
+    this.name = new.target.name;
+  }
+}
+
+/** The parameters cannot be installed (algorithm set, key length, address, port, SPI); nothing reached the kernel. */
+export class IpsecInputError extends IpsecError {
+  constructor(detail: string) {
+    super('install', undefined, 'invalid-parameters', detail);
+  }
+}

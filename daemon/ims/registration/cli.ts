@@ -11,7 +11,8 @@ import { createInterface } from 'node:readline';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SoftSim } from '../../auth/sim/soft-sim.js';
-import { createLogger, isLogLevel } from '../../log/logger.js';
+import type { IpsecManager } from '../../ipsec/types.js';
+import { createLogger, isLogLevel, type Logger } from '../../log/logger.js';
 import { SimulatedDriver } from '../../../modem-drivers/simulated/simulated-driver.js';
 import { startRegistration } from './service.js';
 
@@ -38,6 +39,23 @@ interface CliConfig {
   backoffMaxSeconds?: number;
 }
 
+/**
+ * The kernel IpsecManager of daemon/ipsec (XfrmIpsecManager), loaded when sec-agree is asked for;
+ * the process must run in the network namespace whose XFRM state it should own.
+ */
+async function openIpsec(logger: Logger): Promise<IpsecManager> {
+  const path = '../../ipsec/sa-manager.js';
+  let mod: { XfrmIpsecManager?: { open(o: { log?: (line: string) => void }): IpsecManager } };
+  try {
+    mod = (await import(path)) as typeof mod;
+  } catch (e) {
+    throw new Error(`secAgree "ipsec-3gpp" needs daemon/ipsec/sa-manager (${(e as Error).message}); use "none"`);
+  }
+  if (!mod.XfrmIpsecManager) throw new Error('daemon/ipsec/sa-manager exports no XfrmIpsecManager');
+  const log = logger.child('ipsec');
+  return mod.XfrmIpsecManager.open({ log: (line) => log.info(line) });
+}
+
 async function main(): Promise<number> {
   const file = process.argv[2];
   if (!file) {
@@ -48,10 +66,7 @@ async function main(): Promise<number> {
   const level = cfg.logLevel ?? 'info';
   if (!isLogLevel(level)) throw new Error(`unknown logLevel "${level}"`);
   const logger = createLogger({ level, stream: process.stderr });
-  if ((cfg.secAgree ?? 'none') !== 'none') {
-    // the IpsecManager (daemon/ipsec) is wired here once it exists
-    throw new Error('secAgree "ipsec-3gpp" needs the IpsecManager of daemon/ipsec, which this build does not have yet; use "none"');
-  }
+  const ipsec = (cfg.secAgree ?? 'none') === 'none' ? 'none' : await openIpsec(logger);
   const sim = await SoftSim.open({
     imsi: cfg.imsi,
     mncLength: cfg.mncLength ?? 2,
@@ -71,7 +86,7 @@ async function main(): Promise<number> {
   const reg = await startRegistration({
     driver,
     sim,
-    ipsec: 'none',
+    ipsec,
     logger,
     ...(cfg.pcscfPort !== undefined ? { pcscfPort: cfg.pcscfPort } : {}),
     ...(cfg.localPort !== undefined ? { localPort: cfg.localPort } : {}),
@@ -127,6 +142,7 @@ async function main(): Promise<number> {
   await reg.stop(5000);
   await driver.close();
   await sim.close();
+  if (ipsec !== 'none') await ipsec.close();
   return 0;
 }
 
