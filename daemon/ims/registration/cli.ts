@@ -3,7 +3,7 @@
 // P-CSCF, the UE address and a soft SIM (K/OPc are read from the file and never printed):
 //   { "pcscf": "10.45.0.1", "ue": "10.45.0.2", "imsi": "001010000000001", "mncLength": 2,
 //     "k": "…", "opc": "…", "secAgree": "none", "localPort": 5060, "expires": 600000 }
-// Optional: "t1Ms" (SIP T1), "backoffBaseSeconds"/"backoffMaxSeconds" (RFC 5626 4.5), "logLevel".
+// Optional: "offer" (Security-Client pairs), "udpSizeThreshold", "t1Ms" (SIP T1), "backoffBaseSeconds"/"backoffMaxSeconds" (RFC 5626 4.5), "logLevel".
 // The simulated modem can be scripted through stdin, one command a line:
 //   pdn-down | pdn-up | pdn-change {"addresses":[…],"pcscf":[…]} | bearer-up {BearerInfo} | reset | deregister
 import { readFileSync } from 'node:fs';
@@ -14,6 +14,7 @@ import { SoftSim } from '../../auth/sim/soft-sim.js';
 import type { IpsecManager } from '../../ipsec/types.js';
 import { createLogger, isLogLevel, type Logger } from '../../log/logger.js';
 import { SimulatedDriver } from '../../../modem-drivers/simulated/simulated-driver.js';
+import type { AlgorithmPair } from './sec-agree.js';
 import { startRegistration } from './service.js';
 
 interface CliConfig {
@@ -35,6 +36,9 @@ interface CliConfig {
   logLevel?: string;
   accessNetworkInfo?: string;
   t1Ms?: number;
+  /** Security-Client offer, most preferred first, e.g. [{"alg":"hmac-sha-1-96","ealg":"null"}] */
+  offer?: AlgorithmPair[];
+  udpSizeThreshold?: number;
   backoffBaseSeconds?: number;
   backoffMaxSeconds?: number;
 }
@@ -94,6 +98,8 @@ async function main(): Promise<number> {
     ...(cfg.expires !== undefined ? { expires: cfg.expires } : {}),
     userAgent: 'imsd/0.1',
     ...(cfg.t1Ms !== undefined ? { timers: { T1: cfg.t1Ms } } : {}),
+    ...(cfg.offer !== undefined ? { offer: cfg.offer } : {}),
+    ...(cfg.udpSizeThreshold !== undefined ? { udpSizeThreshold: cfg.udpSizeThreshold } : {}),
     ...(cfg.backoffBaseSeconds !== undefined || cfg.backoffMaxSeconds !== undefined
       ? { backoff: { ...(cfg.backoffBaseSeconds !== undefined ? { baseSeconds: cfg.backoffBaseSeconds } : {}), ...(cfg.backoffMaxSeconds !== undefined ? { maxSeconds: cfg.backoffMaxSeconds } : {}) } }
       : {}),

@@ -50,7 +50,6 @@ export function buildRegister(p: RegisterParts): SipRequest {
   headers.push(['Authorization', p.authorization]);
   if (p.accessNetworkInfo !== undefined) headers.push(['P-Access-Network-Info', p.accessNetworkInfo]);
   if (p.userAgent !== undefined) headers.push(['User-Agent', p.userAgent]);
-  headers.push(['Allow', 'INVITE, ACK, CANCEL, BYE, PRACK, UPDATE, OPTIONS, NOTIFY, MESSAGE, INFO']);
   return createInitialRequest({
     method: 'REGISTER',
     uri: parseUri(`sip:${p.homeDomain}`, 'home domain'),

@@ -46,6 +46,11 @@ export interface StartRegistrationOptions {
   backoff?: BackoffOptions;
   timers?: Partial<TimerValues>;
   userAgent?: string;
+  /**
+   * RFC 3261 18.1.1: requests larger than this go over TCP (default: the PDN's MTU less 200 bytes).
+   * A full Security-Client offer makes REGISTER larger than 1300 bytes.
+   */
+  udpSizeThreshold?: number;
   /** ask the driver to bring the IMS PDN up (default true) */
   activatePdn?: boolean;
 }
@@ -147,14 +152,18 @@ class RegistrationService implements Registration {
     const ipsec = this.#o.ipsec !== 'none';
     const transports: SipTransport[] = [];
     try {
-      const unprotected = await SipTransport.open({ localAddress: ueAddress, portS: this.#o.localPort ?? 5060 });
+      const udpSizeThreshold = this.#o.udpSizeThreshold ?? pdn.mtu - 200;
+      const unprotected = await SipTransport.open({ localAddress: ueAddress, portS: this.#o.localPort ?? 5060, udpSizeThreshold });
       transports.push(unprotected);
       let protectedT: SipTransport | undefined;
       if (ipsec) {
-        protectedT = await SipTransport.open({ localAddress: ueAddress, portS: this.#o.protectedPorts?.portS ?? 0, portC: this.#o.protectedPorts?.portC ?? 0 });
+        protectedT = await SipTransport.open({ localAddress: ueAddress, portS: this.#o.protectedPorts?.portS ?? 0, portC: this.#o.protectedPorts?.portC ?? 0, udpSizeThreshold });
         transports.push(protectedT);
       }
-      for (const t of transports) t.on('error', (e) => this.#log.warning('transport error', { error: e.message }));
+      for (const t of transports) {
+        t.on('error', (e) => this.#log.warning('transport error', { error: e.message }));
+        t.on('invalid', (e) => this.#log.warning('unparsable message dropped', { from: `${e.remote.address}:${e.remote.port}`, error: e.error.message, answered: e.answered }));
+      }
       const ports = protectedT ? { portC: protectedT.portC!, portS: protectedT.portS } : undefined;
       // TS 24.229 5.1.1.2.1: Contact and Via carry the protected server port from the first REGISTER on
       const contactPort = ports ? ports.portS : unprotected.portS;
@@ -195,7 +204,7 @@ class RegistrationService implements Registration {
       };
       session.machine = new RegistrationMachine({ config, clock: this.#clock, logger: this.#log, act: (a) => this.#act(session, a) });
       this.#session = session;
-      this.#log.info('starting registration', { ue: ueAddress, pcscf: pcscfList.join(' '), secAgree: config.secAgree, portC: ports?.portC, portS: ports?.portS, impi: ids.impi });
+      this.#log.info('starting registration', { ue: ueAddress, port: unprotected.portS, pcscf: pcscfList.join(' '), secAgree: config.secAgree, portC: ports?.portC, portS: ports?.portS, impi: ids.impi });
       session.machine.start();
     } catch (e) {
       for (const t of transports) await t.close().catch(() => undefined);
