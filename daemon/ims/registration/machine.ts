@@ -231,7 +231,11 @@ export class RegistrationMachine {
       }
       this.#challenges = 0;
       this.#setState('deregistering');
-      this.#sendRegister('dereg');
+      if (this.#ipsec) {
+        // fresh SPIs in Security-Client, in case the network challenges the de-registration
+        this.#nextKind = 'dereg';
+        this.#o.act({ kind: 'allocate-spis', token: this.#token });
+      } else this.#sendRegister('dereg');
       return;
     }
     if (this.#state === 'deregistering') return;
@@ -268,6 +272,12 @@ export class RegistrationMachine {
       const server = ch.server!;
       const spis = ch.spis!;
       const ports = this.#cfg.protectedPorts!;
+      if (this.#sas) {
+        // TS 33.203 7.4 keeps the old set until the new one is used; our protected ports stay the
+        // same, so the new set's policies would collide with the old one's: break before make
+        this.#o.act({ kind: 'remove-sas', set: this.#sas });
+        this.#sas = undefined;
+      }
       this.#o.act({
         kind: 'install-sas',
         token,
@@ -611,6 +621,7 @@ export class RegistrationMachine {
     }
     this.#failures = 0;
     this.#challenges = 0;
+    this.#challenge = undefined;
     // TS 24.229 5.1.1.2.2: P-Associated-URI, first is the default IMPU; Service-Route is the route set
     const associated = uris(res.headers.getAll('P-Associated-URI'));
     const serviceRoute = res.headers.getAll('Service-Route').map((v) => v.trim());
@@ -701,6 +712,11 @@ export class RegistrationMachine {
   }
 
   #fail(failure: RegistrationFailure, retry: boolean, retryAfterSeconds?: number): void {
+    if (this.#state === 'deregistering') {
+      // whatever went wrong, a de-registration ends here (and takes the SAs with it)
+      this.#finishDereg(`${failure.kind}: ${failure.reason}`);
+      return;
+    }
     this.#clearTimer();
     this.#teardown();
     if (!retry) {

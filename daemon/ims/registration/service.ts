@@ -239,16 +239,14 @@ class RegistrationService implements Registration {
         return;
       }
       case 'allocate-spis':
-        this.#ipsec()
-          .allocateSpis()
+        this.#ipsecOp(() => this.#ipsec().allocateSpis())
           .then((spis) => m.spisAllocated(a.token, spis), (e: Error) => m.actionFailed(a.token, 'ipsec', e));
         return;
       case 'authenticate':
         this.#o.sim.authenticate(a.rand, a.autn).then((r) => m.authenticated(a.token, r), (e: Error) => m.actionFailed(a.token, 'sim', e));
         return;
       case 'install-sas':
-        this.#ipsec()
-          .install(a.spec)
+        this.#ipsecOp(() => this.#ipsec().install(a.spec))
           .then((set) => m.sasInstalled(a.token, set), (e: Error) => m.actionFailed(a.token, 'ipsec', e));
         return;
       case 'remove-sas':
@@ -290,9 +288,20 @@ class RegistrationService implements Registration {
     return this.#o.ipsec;
   }
 
+  /** one kernel operation at a time, in the order asked: a removal lands before the next install */
+  #ipsecOp<T>(op: () => Promise<T>): Promise<T> {
+    const p = this.#ipsecChain.then(op);
+    this.#ipsecChain = p.then(
+      () => undefined,
+      () => undefined,
+    );
+    return p;
+  }
+
+  #ipsecChain: Promise<void> = Promise.resolve();
+
   #remove(set: InstalledSaSet): void {
-    const p = this.#ipsec()
-      .remove(set)
+    const p = this.#ipsecOp(() => this.#ipsec().remove(set))
       .catch((e: Error) => this.#log.error('could not remove SAs', { id: set.id, error: e.message }))
       .finally(() => this.#removals.delete(p));
     this.#removals.add(p);

@@ -163,7 +163,7 @@ describe('ims/registration RegistrationMachine (TS 24.229 5.1.1, TS 33.203)', ()
       assert.equal(h.state, 'reregistering');
     });
 
-    it('re-authentication: new SAs carry the answer, the old set goes after the 200 (TS 33.203 7.4)', () => {
+    it('re-authentication: new SAs carry the answer; the old set (same ports) is removed before the new one is installed', () => {
       const h = new Harness();
       h.register(3600);
       h.clock.advance(3000_000);
@@ -171,12 +171,14 @@ describe('ims/registration RegistrationMachine (TS 24.229 5.1.1, TS 33.203)', ()
       h.challenge([SERVER.replace('spi-c=4001;spi-s=4002', 'spi-c=4011;spi-s=4012')]);
       h.akaOk();
       assert.equal(h.last('install-sas').spec.ue.spiC, spis.spiC);
+      const order = h.actions.filter((a) => a.kind === 'remove-sas' || a.kind === 'install-sas').map((a) => (a.kind === 'remove-sas' ? `remove ${a.set.id}` : 'install'));
+      assert.deepEqual(order, ['install', 'remove 1', 'install'], 'break before make: the policies use the same ports');
       h.install();
       const a = h.last('send');
       assert.equal(a.flow, 'protected');
       assert.equal(a.dest.port, 5203);
       assert.match(hdr(a.request, 'Security-Verify')[0]!, /spi-c=4011/);
-      assert.deepEqual(h.leaked, [1, 2]);
+      assert.deepEqual(h.leaked, [2]);
       h.ok(3600);
       assert.deepEqual(h.leaked, [2]);
       assert.equal(h.state, 'registered');
@@ -460,7 +462,9 @@ describe('ims/registration RegistrationMachine (TS 24.229 5.1.1, TS 33.203)', ()
       h.machine.deregister();
       assert.equal(h.state, 'deregistering');
       assert.equal(h.of('unsubscribe').length, 1);
+      const spis = h.spis();
       const a = h.last('send');
+      assert.ok(hdr(a.request, 'Security-Client')[0]!.includes(`spi-c=${spis.spiC}`), 'fresh SPIs in case of a challenge');
       assert.equal(a.flow, 'protected');
       assert.equal(a.request.headers.get('Expires'), '0');
       assert.match(a.request.headers.get('Contact')!, /;expires=0$/);
@@ -475,6 +479,7 @@ describe('ims/registration RegistrationMachine (TS 24.229 5.1.1, TS 33.203)', ()
       const h = new Harness();
       h.register();
       h.machine.deregister();
+      h.spis();
       h.challenge();
       h.akaOk();
       h.install();
@@ -490,9 +495,23 @@ describe('ims/registration RegistrationMachine (TS 24.229 5.1.1, TS 33.203)', ()
       const h = new Harness();
       h.register();
       h.machine.deregister();
+      h.spis();
       h.machine.requestFailed(h.last('send').token, 'timeout', 'Timer F');
       assert.equal(h.state, 'deregistered');
       assert.deepEqual(h.leaked, []);
+    });
+
+    it('an IPsec failure while answering a challenged de-registration ends it without a retry', () => {
+      const h = new Harness();
+      h.register();
+      h.machine.deregister();
+      h.spis();
+      h.challenge();
+      h.akaOk();
+      h.machine.actionFailed(h.last('install-sas').token, 'ipsec', new Error('add-sa failed: EEXIST'));
+      assert.equal(h.state, 'deregistered');
+      assert.deepEqual(h.leaked, []);
+      assert.equal(h.clock.pending, 0);
     });
 
     it('losing the PDN drops everything without sending', () => {

@@ -30,19 +30,31 @@ class FakeIpsec implements IpsecManager {
   readonly installed: SaSetSpec[] = [];
   readonly removed: number[] = [];
   readonly live = new Set<number>();
+  /** operations that started while another was still running (the kernel sees them in order only if serialised) */
+  overlaps = 0;
+  #busy = false;
   #spi = 0x2000;
   #id = 1;
+  async #op(): Promise<void> {
+    if (this.#busy) this.overlaps += 1;
+    this.#busy = true;
+    await new Promise((r) => setTimeout(r, 3));
+    this.#busy = false;
+  }
   async allocateSpis(): Promise<{ spiC: number; spiS: number }> {
+    await this.#op();
     this.#spi += 2;
     return { spiC: this.#spi, spiS: this.#spi + 1 };
   }
   async install(spec: SaSetSpec): Promise<InstalledSaSet> {
+    await this.#op();
     this.installed.push(spec);
     const set = { id: this.#id++, ue: spec.ue, pcscf: spec.pcscf, integrity: spec.integrity, encryption: spec.encryption };
     this.live.add(set.id);
     return set;
   }
   async remove(set: InstalledSaSet): Promise<void> {
+    await this.#op();
     this.removed.push(set.id);
     this.live.delete(set.id);
   }
@@ -231,6 +243,7 @@ describe('ims/registration RegistrationService with sec-agree (loopback, scripte
     assert.equal(reg.snapshot.state, 'deregistered');
     assert.ok(pcscf.log.some((l) => l === 'protected REGISTER expires=0 verify=true'), pcscf.log.join('\n'));
     assert.deepEqual([...ipsec.live], [], 'every SA set removed');
+    assert.equal(ipsec.overlaps, 0, 'one IPsec operation at a time');
     // the UE's sockets are closed: its ports can be bound again
     const again = await SipTransport.open({ localAddress: '127.0.0.1', portS: spec.ue.portS, portC: spec.ue.portC });
     await again.close();
