@@ -102,7 +102,12 @@ class RegistrationService implements Registration {
       await this.#begin(pdn);
     });
   readonly #onPdnDown = (reason: string): void => this.#serial(() => this.#end(`PDN down: ${reason}`));
-  readonly #onReset = (): void => this.#serial(() => this.#end('modem reset'));
+  readonly #onReset = (): void =>
+    this.#serial(async () => {
+      await this.#end('modem reset');
+      // the modem forgot the PDN: ask for it again (pdn-up then starts a new registration)
+      if (!this.#stopped && this.#o.activatePdn !== false) await this.#o.driver.activateImsPdn();
+    });
 
   constructor(options: StartRegistrationOptions) {
     this.#o = options;

@@ -264,7 +264,7 @@ describe('ims/registration RegistrationService with sec-agree (loopback, scripte
     assert.equal(ipsec.installed.length, 0);
   });
 
-  it('PDN loss removes the SAs and closes the sockets; the PDN back brings a new registration', async () => {
+  it('PDN loss removes the SAs and closes the sockets; the PDN back, or a modem reset, brings a new registration', async () => {
     reg = await startRegistration({ driver, sim, ipsec, pcscfPort: pcscf.unprotected.portS, localPort: 0 });
     await until(reg, (x) => x.state === 'registered', 'registered');
     driver.losePdn('test');
@@ -274,5 +274,11 @@ describe('ims/registration RegistrationService with sec-agree (loopback, scripte
     await driver.activateImsPdn();
     await until(reg, (x) => x.state === 'registered', 'registered again');
     assert.equal(ipsec.installed.length, 2);
+    // a modem reset: the service asks for the PDN again and registers a third time
+    driver.reset();
+    await until(reg, (x) => x.state === 'idle', 'idle after the reset');
+    await until(reg, (x) => x.state === 'registered', 'registered after the reset');
+    assert.equal(ipsec.installed.length, 3);
+    assert.deepEqual([...ipsec.live], [3]);
   });
 });
