@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { parseAuthorization } from '../../../../../daemon/auth/digest.js';
+import { serializeMessage } from '../../../../../daemon/sip/serializer.js';
 import { AUTN, CK, config, expectedResponse, Harness, hdr, IK, IMPI, IMPU, RAND, SERVER, SERVER_MD5 } from './harness.js';
 
 const reginfo = (version: number, contactState: string, event: string, extra = ''): string =>
@@ -85,6 +86,20 @@ describe('ims/registration RegistrationMachine (TS 24.229 5.1.1, TS 33.203)', ()
       assert.deepEqual(sub.routes, ['<sip:10.0.0.1:5203;lr>', '<sip:orig@scscf.ims.example.org:6060;lr>']);
       assert.deepEqual(sub.headers.find(([n]) => n === 'Security-Verify'), ['Security-Verify', SERVER]);
       assert.deepEqual(h.leaked, [1], 'the live set stays until de-registration');
+    });
+
+    it('offers one pair unless configured, keeping REGISTER under 1300 bytes (RFC 3261 18.1.1)', () => {
+      const d = 'ims.mnc001.mcc001.3gppnetwork.org';
+      const h = new Harness(config({ offer: undefined, homeDomain: d, impi: `001010000000001@${d}`, impu: `sip:001010000000001@${d}`, userAgent: 'imsd/0.1' }));
+      h.machine.start();
+      h.spis();
+      assert.deepEqual(hdr(h.sent[0]!, 'Security-Client').map((v) => v.replace(/;spi-c.*/, '')), ['ipsec-3gpp;alg=hmac-sha-1-96;ealg=null']);
+      h.challenge([SERVER_MD5, SERVER]);
+      h.akaOk();
+      assert.equal(h.last('install-sas').spec.integrity, 'hmac-sha-1-96', 'the md5 entry was not offered');
+      h.install();
+      const size = serializeMessage(h.last('send').request).length + 80; // + the Via the layer adds
+      assert.ok(size < 1300, `protected REGISTER is ${size} bytes`);
     });
 
     it('picks the Security-Server entry with the highest q', () => {
