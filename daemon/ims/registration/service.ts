@@ -62,8 +62,10 @@ export interface RegistrationEvents {
 export interface Registration {
   readonly events: EventEmitter;
   readonly snapshot: RegistrationSnapshot;
-  /** de-register (expires 0); resolves once de-registered or the attempt ended; stays stopped */
+  /** de-register (expires 0); resolves once de-registered or the attempt ended; stays so (PDN changes included) until register() */
   deregister(): Promise<void>;
+  /** register again after deregister() (or after a failure that stopped retrying) */
+  register(): Promise<void>;
   /** de-register if registered (waiting at most `timeoutMs`), then close sockets and remove every SA */
   stop(timeoutMs?: number): Promise<void>;
 }
@@ -90,6 +92,8 @@ class RegistrationService implements Registration {
   #session: Session | undefined;
   #snapshot: RegistrationSnapshot = { state: 'idle', impus: [], serviceRoute: [] };
   #stopped = false;
+  /** de-registered on request: PDN events do not start a registration */
+  #held = false;
   readonly #removals = new Set<Promise<void>>();
   #chain: Promise<void> = Promise.resolve();
   readonly #onPdnUp = (pdn: PdnInfo): void => this.#serial(() => this.#begin(pdn));
@@ -148,7 +152,7 @@ class RegistrationService implements Registration {
   }
 
   async #begin(pdn: PdnInfo): Promise<void> {
-    if (this.#stopped || this.#session) return;
+    if (this.#stopped || this.#held || this.#session) return;
     const pcscfList = this.#o.pcscf ?? pdn.pcscf;
     if (pcscfList.length === 0) throw new RegistrationStateError('no P-CSCF address (neither configured nor from the PDN)');
     const ueAddress = pickAddress(pdn, pcscfList[0]!);
@@ -346,13 +350,31 @@ class RegistrationService implements Registration {
     });
   }
 
+  async register(): Promise<void> {
+    if (this.#stopped) throw new RegistrationStateError('the registration service is stopped');
+    this.#held = false;
+    await this.#chain;
+    const s = this.#session;
+    if (s) {
+      if (['deregistered', 'failed', 'idle', 'backoff'].includes(s.machine.state)) s.machine.start();
+      return;
+    }
+    const pdn = this.#o.driver.pdn;
+    if (pdn) this.#onPdnUp(pdn);
+    else await this.#o.driver.activateImsPdn();
+    await this.#chain;
+  }
+
   async deregister(timeoutMs = 10000): Promise<void> {
+    this.#held = true;
     await this.#chain;
     const s = this.#session;
     if (!s) return;
     const done = this.#waitFor(['deregistered', 'failed', 'idle'], timeoutMs);
     s.machine.deregister();
     await done;
+    // the SAs are gone when this resolves
+    await Promise.all([...this.#removals]);
   }
 
   async stop(timeoutMs = 10000): Promise<void> {

@@ -249,6 +249,22 @@ describe('ims/registration RegistrationService with sec-agree (loopback, scripte
     await again.close();
   });
 
+  it('deregister() holds across PDN changes until register()', async () => {
+    reg = await startRegistration({ driver, sim, ipsec, pcscfPort: pcscf.unprotected.portS, localPort: 0 });
+    await until(reg, (x) => x.state === 'registered', 'registered');
+    await reg.deregister();
+    assert.equal(reg.snapshot.state, 'deregistered');
+    assert.deepEqual([...ipsec.live], []);
+    driver.losePdn('test');
+    await driver.activateImsPdn();
+    await new Promise((r) => setTimeout(r, 200));
+    assert.notEqual(reg.snapshot.state, 'registered');
+    assert.equal(ipsec.installed.length, 1, 'no registration while held');
+    await reg.register();
+    await until(reg, (x) => x.state === 'registered', 'registered on request');
+    assert.equal(ipsec.installed.length, 2);
+  });
+
   it('a P-CSCF that sends 401 without Security-Server: typed failure, back-off, no SA installed', async () => {
     pcscf.unprotected.removeAllListeners('message');
     pcscf.unprotected.on('message', (m) => {
