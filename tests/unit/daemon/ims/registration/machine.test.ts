@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { parseAuthorization } from '../../../../../daemon/auth/digest.js';
 import { serializeMessage } from '../../../../../daemon/sip/serializer.js';
-import { AUTN, CK, config, expectedResponse, Harness, hdr, IK, IMPI, IMPU, RAND, SERVER, SERVER_MD5 } from './harness.js';
+import { Writable } from 'node:stream';
+import { createLogger } from '../../../../../daemon/log/logger.js';
+import { AUTN, CK, config, expectedResponse, Harness, hdr, IK, IMPI, IMPU, RAND, RES, SERVER, SERVER_MD5 } from './harness.js';
 
 const reginfo = (version: number, contactState: string, event: string, extra = ''): string =>
   `<?xml version="1.0"?><reginfo xmlns="urn:ietf:params:xml:ns:reginfo" version="${version}" state="full">` +
@@ -467,6 +469,33 @@ describe('ims/registration RegistrationMachine (TS 24.229 5.1.1, TS 33.203)', ()
       h.machine.subscriptionEnded('rejected');
       h.clock.advance(300_000);
       assert.equal(h.of('subscribe').length, 2);
+    });
+  });
+
+  describe('secrets', () => {
+    it('RES, CK and IK never reach the log, through registration, re-authentication and de-registration', () => {
+      let text = '';
+      const stream = new Writable({
+        write(chunk: Buffer, _enc, cb) {
+          text += chunk.toString();
+          cb();
+        },
+      });
+      const h = new Harness(config(), createLogger({ level: 'debug', stream }));
+      h.register(3600);
+      h.clock.advance(3000_000);
+      h.spis();
+      h.challenge();
+      h.akaOk();
+      h.install();
+      h.ok(3600);
+      h.machine.deregister();
+      h.spis();
+      h.respond(200);
+      assert.match(text, /sending REGISTER/);
+      for (const secret of [RES, CK, IK]) {
+        for (const enc of ['hex', 'base64'] as const) assert.ok(!text.includes(secret.toString(enc)), `${enc} secret in the log`);
+      }
     });
   });
 
