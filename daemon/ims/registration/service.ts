@@ -9,7 +9,7 @@ import type { SimCard } from '../../auth/sim/sim-card.js';
 import type { InstalledSaSet, IpsecManager } from '../../ipsec/types.js';
 import type { Logger } from '../../log/logger.js';
 import { silentLogger } from '../../log/logger.js';
-import { SystemClock, type Clock } from '../../sip/clock.js';
+import { SystemClock, type Clock, type TimerHandle } from '../../sip/clock.js';
 import { SipEndpoint } from '../../sip/endpoint.js';
 import { parseNameAddr } from '../../sip/header-values.js';
 import type { TimerValues } from '../../sip/transactions/index.js';
@@ -20,7 +20,7 @@ import type { ModemDriver, PdnInfo } from '../../../modem-drivers/driver.js';
 import { contactOf } from './register-request.js';
 import { RegistrationMachine, type Flow, type RegistrationAction, type RegistrationConfig, type RegistrationSnapshot } from './machine.js';
 import type { AlgorithmPair } from './sec-agree.js';
-import type { BackoffOptions } from './timing.js';
+import { backoffSeconds, type BackoffOptions } from './timing.js';
 import { RegistrationStateError } from './errors.js';
 import { isIP } from 'node:net';
 
@@ -97,6 +97,9 @@ class RegistrationService implements Registration {
   readonly #removals = new Set<Promise<void>>();
   #chain: Promise<void> = Promise.resolve();
   readonly #onPdnUp = (pdn: PdnInfo): void => this.#serial(() => this.#begin(pdn));
+  /** a session that could not even start (no usable address, a port in use, the SIM) is tried again */
+  #retry: TimerHandle | undefined;
+  #startFailures = 0;
   readonly #onPdnChanged = (pdn: PdnInfo): void =>
     this.#serial(async () => {
       const s = this.#session;
@@ -127,8 +130,16 @@ class RegistrationService implements Registration {
   /** run PDN reactions one after the other */
   #serial(fn: () => Promise<void>): void {
     this.#chain = this.#chain.then(fn).catch((e: unknown) => {
-      this.#log.error('registration session failed', { error: (e as Error).message });
-      this.#publish({ ...this.#snapshot, state: 'failed', lastFailure: { kind: 'network', reason: (e as Error).message } });
+      this.#startFailures += 1;
+      const ms = Math.round(backoffSeconds(this.#startFailures, Math.random(), this.#o.backoff) * 1000);
+      this.#log.error('registration session could not start', { error: (e as Error).message, retryInMs: ms });
+      this.#publish({ ...this.#snapshot, state: 'failed', lastFailure: { kind: 'network', reason: (e as Error).message, retryInMs: ms } });
+      this.#clock.clearTimer(this.#retry);
+      this.#retry = this.#clock.setTimer(ms, () => {
+        this.#retry = undefined;
+        const pdn = this.#o.driver.pdn;
+        if (pdn && !this.#session) this.#onPdnUp(pdn);
+      });
     });
   }
 
@@ -213,6 +224,7 @@ class RegistrationService implements Registration {
       };
       session.machine = new RegistrationMachine({ config, clock: this.#clock, logger: this.#log, act: (a) => this.#act(session, a) });
       this.#session = session;
+      this.#startFailures = 0;
       this.#log.info('starting registration', { ue: ueAddress, port: unprotected.portS, pcscf: pcscfList.join(' '), secAgree: config.secAgree, portC: ports?.portC, portS: ports?.portS, impi: ids.impi });
       session.machine.start();
     } catch (e) {
@@ -381,6 +393,7 @@ class RegistrationService implements Registration {
     if (this.#stopped) return;
     await this.deregister(timeoutMs);
     this.#stopped = true;
+    this.#clock.clearTimer(this.#retry);
     const d = this.#o.driver;
     d.off('pdn-up', this.#onPdnUp);
     d.off('pdn-changed', this.#onPdnChanged);

@@ -252,11 +252,22 @@ describe('ims/registration RegistrationService with sec-agree (loopback, scripte
     await again.close();
   });
 
-  it('with every algorithm pair offered, the protected REGISTER outgrows 1300 bytes and goes over TCP (RFC 3261 18.1.1), the protected one from port-c', async () => {
+  it('with every algorithm pair offered, the protected REGISTER outgrows 1300 bytes and goes over TCP from port-c (RFC 3261 18.1.1)', async () => {
     reg = await startRegistration({ driver, sim, ipsec, pcscfPort: pcscf.unprotected.portS, localPort: 0, offer: [...FULL_OFFER] });
     await until(reg, (x) => x.state === 'registered', 'registered');
     assert.equal(ipsec.installed[0]!.integrity, 'hmac-sha-1-96');
     assert.equal(pcscf.protocols[1], `protected REGISTER tcp from ${ipsec.installed[0]!.ue.portC}`);
+  });
+
+  it('a session that cannot start (its port taken) fails with a retry time, and starts once the port is free', async () => {
+    const squatter = await SipTransport.open({ localAddress: '127.0.0.1', portS: 0 });
+    reg = await startRegistration({ driver, sim, ipsec, pcscfPort: pcscf.unprotected.portS, localPort: squatter.portS, backoff: { baseSeconds: 0.05, maxSeconds: 0.1 } });
+    const f = await until(reg, (x) => x.state === 'failed', 'failed');
+    assert.equal(f.lastFailure?.kind, 'network');
+    assert.match(f.lastFailure!.reason, /EADDRINUSE/);
+    assert.ok(f.lastFailure!.retryInMs! <= 100);
+    await squatter.close();
+    await until(reg, (x) => x.state === 'registered', 'registered after the retry');
   });
 
   it('deregister() holds across PDN changes until register()', async () => {
