@@ -25,6 +25,12 @@ export interface LabOptions {
   coreV6: string;
   ueV6: string;
   pcscfPort: number;
+  /**
+   * A P-CSCF address that never answers (UE-side neighbour entry to a MAC nobody has: packets leave
+   * the UE and are dropped silently, no ICMP), for P-CSCF failover tests.
+   */
+  deadPcscfV4: string;
+  deadPcscfV6: string;
   farEndNumber: string;
 }
 
@@ -39,6 +45,8 @@ export function defaultOptions(overrides: Partial<LabOptions> = {}): LabOptions 
     coreV6: 'fd00:45::1',
     ueV6: 'fd00:45::2',
     pcscfPort: 5060,
+    deadPcscfV4: '10.45.0.9',
+    deadPcscfV6: 'fd00:45::9',
     farEndNumber: '+15559999',
     ...overrides,
   };
