@@ -1,0 +1,116 @@
+// A ModemDriver for desktops and the lab: the "IMS PDN" is a configured interface with its
+// address(es) and P-CSCF list. Tests script it: PDN loss, a new address, bearer events, resets.
+import { EventEmitter } from 'node:events';
+import type { BearerInfo, ModemCapabilities, ModemDriver, ModemDriverEvents, PdnInfo } from '../driver.js';
+import { ModemDriverError } from '../driver.js';
+
+export interface SimulatedDriverOptions {
+  interface: string;
+  addresses: string[];
+  pcscf: string[];
+  mtu?: number;
+  accessNetworkInfo?: string;
+  capabilities?: Partial<ModemCapabilities>;
+}
+
+function copy(p: PdnInfo): PdnInfo {
+  return { ...p, addresses: [...p.addresses], pcscf: [...p.pcscf] };
+}
+
+export class SimulatedDriver extends EventEmitter implements ModemDriver {
+  readonly name = 'simulated';
+  readonly capabilities: ModemCapabilities;
+  #config: PdnInfo;
+  #up = false;
+  #closed = false;
+  readonly #bearers = new Map<number, BearerInfo>();
+
+  constructor(options: SimulatedDriverOptions) {
+    super();
+    if (options.addresses.length === 0) throw new ModemDriverError('configure', 'the simulated PDN needs at least one address');
+    this.capabilities = { modemRtp: false, bearerEvents: true, ...options.capabilities };
+    this.#config = {
+      interface: options.interface,
+      addresses: [...options.addresses],
+      pcscf: [...options.pcscf],
+      mtu: options.mtu ?? 1500,
+      ...(options.accessNetworkInfo !== undefined ? { accessNetworkInfo: options.accessNetworkInfo } : {}),
+    };
+  }
+
+  override on<E extends keyof ModemDriverEvents>(event: E, listener: ModemDriverEvents[E]): this {
+    return super.on(event, listener);
+  }
+
+  override off<E extends keyof ModemDriverEvents>(event: E, listener: ModemDriverEvents[E]): this {
+    return super.off(event, listener);
+  }
+
+  get pdn(): PdnInfo | undefined {
+    return this.#up ? copy(this.#config) : undefined;
+  }
+
+  get bearers(): BearerInfo[] {
+    return [...this.#bearers.values()];
+  }
+
+  #check(op: string): void {
+    if (this.#closed) throw new ModemDriverError(op, 'driver is closed');
+  }
+
+  async activateImsPdn(): Promise<PdnInfo> {
+    this.#check('activateImsPdn');
+    if (!this.#up) {
+      this.#up = true;
+      this.emit('pdn-up', copy(this.#config));
+    }
+    return copy(this.#config);
+  }
+
+  async deactivateImsPdn(): Promise<void> {
+    this.#check('deactivateImsPdn');
+    this.losePdn('deactivated');
+  }
+
+  // ---- scripting (tests, lab) ----
+
+  /** The network drops the PDN (bearers go with it). */
+  losePdn(reason = 'lost'): void {
+    if (!this.#up) return;
+    this.#up = false;
+    for (const id of [...this.#bearers.keys()]) this.dropBearer(id);
+    this.emit('pdn-down', reason);
+  }
+
+  /** New addresses, P-CSCF list, MTU or access network info; emits pdn-changed while up. */
+  changePdn(change: Partial<Omit<PdnInfo, 'interface'>>): void {
+    this.#config = { ...this.#config, ...change };
+    if (this.#up) this.emit('pdn-changed', copy(this.#config));
+  }
+
+  addBearer(bearer: BearerInfo): void {
+    this.#check('addBearer');
+    if (!this.#up) throw new ModemDriverError('addBearer', 'no IMS PDN');
+    const existed = this.#bearers.has(bearer.id);
+    this.#bearers.set(bearer.id, bearer);
+    this.emit(existed ? 'bearer-modified' : 'bearer-up', bearer);
+  }
+
+  dropBearer(id: number): void {
+    if (this.#bearers.delete(id)) this.emit('bearer-down', id);
+  }
+
+  /** The modem restarted: the PDN and every bearer are gone without pdn-down. */
+  reset(): void {
+    this.#up = false;
+    this.#bearers.clear();
+    this.emit('modem-reset');
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#up = false;
+    this.#bearers.clear();
+    this.removeAllListeners();
+  }
+}
