@@ -1,0 +1,71 @@
+// imsd's registration service (daemon/ims/registration/cli.ts) against the lab on the host kernel,
+// without IPsec (the host has no ESP): register, reg-event subscription, de-registration on
+// SIGTERM; resync with the HSS's SQN far ahead of the SIM; a P-CSCF list whose first entry never
+// answers. The captures show the exchange in clear and no ESP at all.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { espVerdict, tsharkPackets } from '../../../helpers/lab-ue/esp-check.js';
+import { labRun, type LabRunResult, type ScenarioResult } from '../../../helpers/lab-ue/lab-run.js';
+import { command, requirePrerequisites, root } from '../../../helpers/prereq.js';
+
+const K = '465b5ce8b199b49faa5f0a2ee238a6bc';
+const OPC = 'cd63cb71954a9f4e48a5994e37a02baf';
+
+describe('imsd registration against the lab on the host (no IPsec)', function () {
+  this.timeout(120_000);
+  const work = mkdtempSync(join(tmpdir(), 'imsdt-reghost-'));
+  let result: LabRunResult;
+  const scenario = (name: string): ScenarioResult => {
+    const s = result.scenarios.find((x) => x.name === name);
+    assert.ok(s, `scenario ${name} did not run`);
+    return s;
+  };
+
+  before(async function () {
+    requirePrerequisites(this, [root(), command('kamailio'), command('baresip'), command('tcpdump'), command('tshark')]);
+    result = await labRun({
+      runDir: join(work, 'lab'), prefix: `rh${randomBytes(3).toString('hex')}`, work, ipsec: false, slow: false,
+      scenarios: ['register', 'resync', 'dead-pcscf'],
+    });
+  });
+
+  after(() => rmSync(work, { recursive: true, force: true }));
+
+  it('registers (401 → 200), subscribes to reg, de-registers on SIGTERM, in clear', async () => {
+    const s = scenario('register');
+    assert.ok(s.ok, s.error);
+    assert.deepEqual(s.states.slice(0, 4), ['idle', 'registering', 'authenticating', 'registered']);
+    assert.equal(s.finalState, 'deregistered');
+    assert.equal(s.lastFailure, undefined);
+    assert.equal(s.exitCode, 0);
+    assert.equal(s.xfrmStatesAfterStop, 0);
+    const packets = (await tsharkPackets(result.uePcap, result.ueAddress, result.pcscf)).filter((p) => p.time >= s.window[0] && p.time <= s.window[1]);
+    const v = espVerdict(packets, result.ueAddress, result.pcscf);
+    assert.ok(v.challengeAt !== undefined, 'the 401 is in the UE-side capture');
+    assert.equal(v.espSipAfter.length, 0, 'no ESP without sec-agree');
+    const sip = v.cleartextAfter.map((p) => p.sip);
+    for (const m of ['REGISTER', '200 REGISTER', 'SUBSCRIBE', '200 SUBSCRIBE', 'NOTIFY', '200 NOTIFY']) assert.ok(sip.includes(m), `${m} missing: ${sip.join(', ')}`);
+    const log = readFileSync(join(work, 'register.log'), 'utf8');
+    assert.ok(!log.includes(K) && !log.includes(OPC), 'no key in the CLI log');
+    console.log(`      figure: registered ${s.registeredMs} ms after the CLI started (process start included)`);
+  });
+
+  it('resynchronises when the HSS SQN is far ahead of the SIM', () => {
+    const s = scenario('resync');
+    assert.ok(s.ok, s.error);
+    assert.equal(s.hssResync, true);
+    assert.ok(s.states.filter((x) => x === 'authenticating').length >= 2, s.states.join(' → '));
+    assert.equal(s.finalState, 'deregistered');
+  });
+
+  it('a P-CSCF that never answers, then the next one of the list', () => {
+    const s = scenario('dead-pcscf');
+    assert.ok(s.ok, s.error);
+    assert.ok(s.states.includes('backoff'), s.states.join(' → '));
+    assert.deepEqual(s.pcscf, { address: result.pcscf, port: 5060 });
+    assert.equal(s.finalState, 'deregistered');
+  });
+});
