@@ -73,6 +73,16 @@ export function names(o: LabOptions) {
   };
 }
 
+/**
+ * Subscribers for whom the lab's P-CSCF misbehaves on purpose (failure tests; not provisioned by
+ * default, add them with `subscriber add`): without sec-agree its 401 offers a Security-Server with an
+ * algorithm set no UE supports; reg-event NOTIFYs towards the other carry a malformed reginfo body.
+ */
+export const FAILURE_TEST_USERS = {
+  unsupportedAlgorithms: { imsi: '001010000000061', msisdn: '+15550061' },
+  malformedReginfo: { imsi: '001010000000062', msisdn: '+15550062' },
+} as const;
+
 /** Fixed ports inside the core namespace (its loopback is private to the lab). */
 export const CORE_PORTS = {
   scscf: 6060,

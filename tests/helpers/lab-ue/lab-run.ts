@@ -7,8 +7,8 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { down, up } from '../../../lab/core/lab.js';
 import { run, sleep } from '../../../lab/core/exec.js';
-import { readSubscribers, setSubscriberSqn } from '../../../lab/core/subscribers.js';
-import { defaultOptions, names, type LabOptions } from '../../../lab/options.js';
+import { addSubscriber, readSubscribers, setSubscriberSqn } from '../../../lab/core/subscribers.js';
+import { defaultOptions, FAILURE_TEST_USERS, names, type LabOptions } from '../../../lab/options.js';
 import { RegistrationCli } from './registration-cli.js';
 
 export interface LabRunPlan {
@@ -18,8 +18,16 @@ export interface LabRunPlan {
   ipsec: boolean;
   /** Inside UML: slower Kamailio tuning and longer timeouts. */
   slow: boolean;
-  scenarios: ('register' | 'resync' | 'dead-pcscf')[];
+  scenarios: ScenarioName[];
 }
+
+/**
+ * register, resync, dead-pcscf: must end registered. no-security-server (a lab without sec-agree,
+ * the UE asking for it), unsupported-algorithms (the lab's P-CSCF offers an algorithm set nobody
+ * supports): must fail before any SA exists. malformed-reginfo: registered, then a NOTIFY whose
+ * reginfo is broken; must stay registered.
+ */
+export type ScenarioName = 'register' | 'resync' | 'dead-pcscf' | 'no-security-server' | 'unsupported-algorithms' | 'malformed-reginfo';
 
 export interface ScenarioResult {
   name: string;
@@ -38,6 +46,14 @@ export interface ScenarioResult {
   lastFailure?: unknown;
   hssResync?: boolean;
   finalState?: string;
+  /** failure scenarios: the snapshot that reported the failure */
+  failure?: { state: string; lastFailure?: unknown };
+  /** malformed-reginfo: states published after the broken NOTIFY arrived */
+  statesAfterNotify?: string[];
+  /** lines of the CLI log about NOTIFYs and XML */
+  reginfoLog?: string[];
+  /** the lab's P-CSCF logged that it broke this user's NOTIFY body */
+  pcscfMangledNotify?: boolean;
 }
 
 export interface LabRunResult {
@@ -62,14 +78,19 @@ async function xfrmCount(ns: string, what: 'state' | 'policy'): Promise<number> 
 async function runScenario(name: string, o: LabOptions, plan: LabRunPlan): Promise<ScenarioResult> {
   const n = names(o);
   const t = plan.slow ? 6 : 1;
-  const imsi = { register: '001010000000001', resync: '001010000000002', 'dead-pcscf': '001010000000003' }[name] ?? '001010000000001';
+  const imsi = {
+    register: '001010000000001', resync: '001010000000002', 'dead-pcscf': '001010000000003',
+    'no-security-server': '001010000000001', 'unsupported-algorithms': FAILURE_TEST_USERS.unsupportedAlgorithms.imsi,
+    'malformed-reginfo': FAILURE_TEST_USERS.malformedReginfo.imsi,
+  }[name] ?? '001010000000001';
+  const wantsSecAgree = plan.ipsec || name === 'no-security-server' || name === 'unsupported-algorithms';
   const config: Record<string, unknown> = {
-    pcscf: o.coreV4, ue: o.ueV4, imsi, mncLength: 2, k: K, opc: OPC, secAgree: plan.ipsec ? 'ipsec-3gpp' : 'none',
+    pcscf: o.coreV4, ue: o.ueV4, imsi, mncLength: 2, k: K, opc: OPC, secAgree: wantsSecAgree ? 'ipsec-3gpp' : 'none',
     sqnStateFile: join(plan.work, `sqn-${name}.json`), logLevel: 'debug',
     // The lab's P-CSCF is UDP only; imsd's full Security-Client offer makes the REGISTER larger than
     // MTU - 200 bytes, which RFC 3261 18.1.1 sends over TCP. One pair keeps it on UDP, and null
     // encryption lets tshark read the SIP inside ESP.
-    ...(plan.ipsec ? { offer: [{ alg: 'hmac-sha-1-96', ealg: 'null' }] } : {}),
+    ...(wantsSecAgree ? { offer: [{ alg: 'hmac-sha-1-96', ealg: 'null' }] } : {}),
   };
   const r: ScenarioResult = { name, ok: false, states: [], window: [Date.now() / 1000, 0] };
   let hssLogBefore = 0;
@@ -83,13 +104,44 @@ async function runScenario(name: string, o: LabOptions, plan: LabRunPlan): Promi
   if (name === 'dead-pcscf') {
     Object.assign(config, { pcscf: [o.deadPcscfV4, o.coreV4], t1Ms: 100, backoffBaseSeconds: 0.5, backoffMaxSeconds: 1 });
   }
+  if (name === 'unsupported-algorithms' || name === 'malformed-reginfo') {
+    const u = name === 'unsupported-algorithms' ? FAILURE_TEST_USERS.unsupportedAlgorithms : FAILURE_TEST_USERS.malformedReginfo;
+    const reloadsBefore = hssReloads(n.logDir);
+    addSubscriber(o, { imsi: u.imsi, msisdn: u.msisdn, k: K, opc: OPC, amf: '8000' });
+    for (let i = 0; i < 100 && hssReloads(n.logDir) === reloadsBefore; i++) await sleep(100);
+  }
   const cli = new RegistrationCli({ namespace: n.ueNs, config, workDir: plan.work, name });
+  if (name === 'no-security-server' || name === 'unsupported-algorithms') {
+    try {
+      const f = await cli.waitFor((s) => s.lastFailure !== undefined && s.state !== 'registered', 30_000 * t);
+      r.failure = { state: f.state, lastFailure: f.lastFailure };
+      await sleep(500 * t);
+      r.xfrmStatesWhileRegistered = await xfrmCount(n.ueNs, 'state');
+      r.exitCode = await cli.stop(30_000 * t);
+      r.finalState = cli.states.at(-1)?.snap.state;
+      r.xfrmStatesAfterStop = await xfrmCount(n.ueNs, 'state');
+      r.xfrmPoliciesAfterStop = await xfrmCount(n.ueNs, 'policy');
+      r.ok = true;
+    } catch (e) {
+      r.error = (e as Error).message;
+      await cli.stop(5_000);
+    }
+    r.states = cli.stateNames;
+    r.window[1] = Date.now() / 1000;
+    return r;
+  }
   try {
     const reg = await cli.waitFor((s) => s.state === 'registered', 60_000 * t);
     r.registeredMs = reg.at - cli.startedAt;
     r.pcscf = reg.pcscf;
-    // let the reg-event SUBSCRIBE/NOTIFY happen over the SAs too
+    const registeredIndex = cli.states.length;
+    // let the reg-event SUBSCRIBE/NOTIFY happen (over the SAs with IPsec)
     await sleep(1500 * t);
+    if (name === 'malformed-reginfo') {
+      r.statesAfterNotify = cli.states.slice(registeredIndex).map((x) => x.snap.state);
+      r.reginfoLog = readFileSync(cli.logFile, 'utf8').split('\n').filter((l) => /NOTIFY|malformed XML/.test(l)).slice(0, 5);
+      r.pcscfMangledNotify = readFileSync(join(n.logDir, 'pcscf.log'), 'utf8').includes(`NOTIFY to ${imsi} with a malformed reginfo body`);
+    }
     if (plan.ipsec) r.xfrmStatesWhileRegistered = await xfrmCount(n.ueNs, 'state');
     if (name === 'resync') r.hssResync = readFileSync(join(n.logDir, 'hss.log'), 'utf8').slice(hssLogBefore).includes('resync sqn_ms=');
     r.exitCode = await cli.stop(30_000 * t);

@@ -1,7 +1,10 @@
 // imsd's registration service (daemon/ims/registration/cli.ts) against the lab on the host kernel,
 // without IPsec (the host has no ESP): register, reg-event subscription, de-registration on
 // SIGTERM; resync with the HSS's SQN far ahead of the SIM; a P-CSCF list whose first entry never
-// answers. The captures show the exchange in clear and no ESP at all.
+// answers; and the failure cases that need no ESP: the UE asks for sec-agree and the 401 has no
+// Security-Server, or offers only an algorithm set the UE does not support (both must fail before
+// any SA exists), and a reg-event NOTIFY with a malformed reginfo body (must stay registered). The
+// captures show the exchange in clear and no ESP at all.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -28,7 +31,7 @@ describe('imsd registration against the lab on the host (no IPsec)', function ()
     requirePrerequisites(this, [root(), command('kamailio'), command('baresip'), command('tcpdump'), command('tshark')]);
     result = await labRun({
       runDir: join(work, 'lab'), prefix: `rh${randomBytes(3).toString('hex')}`, work, ipsec: false, slow: false,
-      scenarios: ['register', 'resync', 'dead-pcscf'],
+      scenarios: ['register', 'resync', 'dead-pcscf', 'no-security-server', 'unsupported-algorithms', 'malformed-reginfo'],
     });
   });
 
@@ -67,5 +70,43 @@ describe('imsd registration against the lab on the host (no IPsec)', function ()
     assert.ok(s.states.includes('backoff'), s.states.join(' → '));
     assert.deepEqual(s.pcscf, { address: result.pcscf, port: 5060 });
     assert.equal(s.finalState, 'deregistered');
+  });
+
+  it('sec-agree asked, 401 without Security-Server: the UE fails the attempt, sends no credentials, installs no SA', async () => {
+    const s = scenario('no-security-server');
+    assert.ok(s.ok, s.error);
+    const f = s.failure?.lastFailure as { kind: string; status: number; reason: string } | undefined;
+    assert.equal(f?.kind, 'sec-agree', JSON.stringify(s.failure));
+    assert.equal(f?.status, 401);
+    assert.match(f?.reason ?? '', /without Security-Server/);
+    assert.ok(!s.states.includes('registered') && !s.states.includes('authenticating'), s.states.join(' → '));
+    assert.equal(s.xfrmStatesWhileRegistered, 0);
+    assert.equal(s.xfrmPoliciesAfterStop, 0);
+    // TS 33.203 7.2 / TS 24.229 5.1.1.5.1: no REGISTER with an AKA response after such a 401
+    const packets = (await tsharkPackets(result.uePcap, result.ueAddress, result.pcscf)).filter((p) => p.time >= s.window[0] && p.time <= s.window[1]);
+    const registers = packets.filter((p) => p.src === result.ueAddress && p.sip === 'REGISTER');
+    assert.equal(registers.length, 1, `one REGISTER only: ${packets.map((p) => p.sip).join(', ')}`);
+    assert.ok(packets.some((p) => p.sip === '401 REGISTER'), 'the 401 is in the capture');
+  });
+
+  it('the P-CSCF offers only an algorithm set the UE does not support: fails before any SA exists', () => {
+    const s = scenario('unsupported-algorithms');
+    assert.ok(s.ok, s.error);
+    const f = s.failure?.lastFailure as { kind: string; status: number; reason: string } | undefined;
+    assert.equal(f?.kind, 'sec-agree', JSON.stringify(s.failure));
+    assert.match(f?.reason ?? '', /hmac-sha-256-128/);
+    assert.ok(!s.states.includes('registered'), s.states.join(' → '));
+    assert.equal(s.xfrmStatesWhileRegistered, 0);
+    assert.equal(s.xfrmPoliciesAfterStop, 0);
+  });
+
+  it('a reg-event NOTIFY with a malformed reginfo body is reported and ignored: still registered', () => {
+    const s = scenario('malformed-reginfo');
+    assert.ok(s.ok, s.error);
+    assert.equal(s.pcscfMangledNotify, true, 'the lab broke the NOTIFY body');
+    assert.ok(s.reginfoLog?.some((l) => /NOTIFY body ignored .*malformed XML/.test(l)), (s.reginfoLog ?? []).join('\n'));
+    assert.deepEqual(s.statesAfterNotify, [], 'no state change after the broken NOTIFY');
+    assert.equal(s.finalState, 'deregistered');
+    assert.equal(s.exitCode, 0);
   });
 });

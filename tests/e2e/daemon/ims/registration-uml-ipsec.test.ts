@@ -2,7 +2,8 @@
 // IpsecManager) against the lab with real ESP inside User-Mode Linux (the host kernel has no ESP):
 // one UML boot runs the scenarios of tests/helpers/lab-ue/lab-run.ts — sec-agree registration with
 // the reg-event subscription and de-registration on SIGTERM, a resync (HSS SQN far ahead of the
-// SIM), and a P-CSCF list whose first entry never answers. Checked here on the host: the states,
+// SIM), a P-CSCF list whose first entry never answers, and a reg-event NOTIFY with a malformed
+// reginfo body (over the SAs). Checked here on the host: the states,
 // the UE's SAs while registered and none after shutdown, and in the captures (UE side and core
 // side) that after the P-CSCF's 401 every SIP packet between UE and P-CSCF is ESP.
 import assert from 'node:assert/strict';
@@ -34,7 +35,7 @@ describe('imsd registration against the lab with ESP inside User-Mode Linux', fu
   before(async function () {
     requirePrerequisites(this, [root(), command('linux.uml'), command('kamailio'), command('baresip'), command('tcpdump'),
       command('tshark'), file('/usr/lib/uml/modules')]);
-    const plan: LabRunPlan = { runDir: join(work, 'lab'), prefix, work, ipsec: true, slow: true, scenarios: ['register', 'resync', 'dead-pcscf'] };
+    const plan: LabRunPlan = { runDir: join(work, 'lab'), prefix, work, ipsec: true, slow: true, scenarios: ['register', 'resync', 'dead-pcscf', 'malformed-reginfo'] };
     writeFileSync(join(work, 'plan.json'), JSON.stringify(plan));
     const script = `cd ${REPO}
 ${process.execPath} --import tsx ${join(REPO, 'tests/helpers/lab-ue/lab-run.ts')} ${join(work, 'plan.json')}
@@ -112,5 +113,15 @@ echo "NETNS-LEFT $(ls /run/netns 2>/dev/null | grep -c ${prefix})"
     assert.equal(s.xfrmStatesWhileRegistered, 4);
     assert.equal(s.xfrmStatesAfterStop, 0);
     assert.equal(s.xfrmPoliciesAfterStop, 0);
+  });
+
+  it('a malformed reginfo NOTIFY arriving over the SAs is ignored: still registered, clean de-registration', () => {
+    const s = scenario('malformed-reginfo');
+    assert.ok(s.ok, `${s.error}\n${console_.slice(-2500)}`);
+    assert.equal(s.pcscfMangledNotify, true);
+    assert.ok(s.reginfoLog?.some((l) => /malformed XML/.test(l)), (s.reginfoLog ?? []).join('\n'));
+    assert.deepEqual(s.statesAfterNotify, []);
+    assert.equal(s.finalState, 'deregistered');
+    assert.equal(s.xfrmStatesAfterStop, 0);
   });
 });
