@@ -25,9 +25,10 @@ export interface LabRunPlan {
  * register, resync, dead-pcscf: must end registered. no-security-server (a lab without sec-agree,
  * the UE asking for it), unsupported-algorithms (the lab's P-CSCF offers an algorithm set nobody
  * supports): must fail before any SA exists. malformed-reginfo: registered, then a NOTIFY whose
- * reginfo is broken; must stay registered.
+ * reginfo is broken; must stay registered. reregister: a short registration, refreshed at half
+ * of it (TS 24.229 5.1.1.4.1), with a new challenge and (with IPsec) a new SA set.
  */
-export type ScenarioName = 'register' | 'resync' | 'dead-pcscf' | 'no-security-server' | 'unsupported-algorithms' | 'malformed-reginfo';
+export type ScenarioName = 'reregister' | 'register' | 'resync' | 'dead-pcscf' | 'no-security-server' | 'unsupported-algorithms' | 'malformed-reginfo';
 
 export interface ScenarioResult {
   name: string;
@@ -50,6 +51,11 @@ export interface ScenarioResult {
   failure?: { state: string; lastFailure?: unknown };
   /** malformed-reginfo: states published after the broken NOTIFY arrived */
   statesAfterNotify?: string[];
+  /** reregister: granted expiry, ms from registered to registered again, SPIs before and after */
+  grantedExpires?: number;
+  reregisteredAfterMs?: number;
+  spisBefore?: number[];
+  spisAfter?: number[];
   /** lines of the CLI log about NOTIFYs and XML */
   reginfoLog?: string[];
   /** the lab's P-CSCF logged that it broke this user's NOTIFY body */
@@ -70,6 +76,11 @@ export interface LabRunResult {
 const K = '465b5ce8b199b49faa5f0a2ee238a6bc';
 const OPC = 'cd63cb71954a9f4e48a5994e37a02baf';
 
+async function xfrmSpis(ns: string): Promise<number[]> {
+  const out = await run(['ip', '-n', ns, 'xfrm', 'state', 'list']);
+  return [...out.matchAll(/spi 0x([0-9a-f]+)/g)].map((m) => parseInt(m[1]!, 16)).sort((a, b) => a - b);
+}
+
 async function xfrmCount(ns: string, what: 'state' | 'policy'): Promise<number> {
   const out = await run(['ip', '-n', ns, 'xfrm', what, 'list']);
   return out.split('\n').filter((l) => /^src /.test(l)).length;
@@ -79,7 +90,7 @@ async function runScenario(name: string, o: LabOptions, plan: LabRunPlan): Promi
   const n = names(o);
   const t = plan.slow ? 6 : 1;
   const imsi = {
-    register: '001010000000001', resync: '001010000000002', 'dead-pcscf': '001010000000003',
+    register: '001010000000001', reregister: '001010000000001', resync: '001010000000002', 'dead-pcscf': '001010000000003',
     'no-security-server': '001010000000001', 'unsupported-algorithms': FAILURE_TEST_USERS.unsupportedAlgorithms.imsi,
     'malformed-reginfo': FAILURE_TEST_USERS.malformedReginfo.imsi,
   }[name] ?? '001010000000001';
@@ -101,6 +112,7 @@ async function runScenario(name: string, o: LabOptions, plan: LabRunPlan): Promi
     for (let i = 0; i < 100 && hssReloads(n.logDir) === reloadsBefore; i++) await sleep(100);
     hssLogBefore = readFileSync(join(n.logDir, 'hss.log'), 'utf8').length;
   }
+  if (name === 'reregister') config.expires = plan.slow ? 30 : 10;
   if (name === 'dead-pcscf') {
     Object.assign(config, { pcscf: [o.deadPcscfV4, o.coreV4], t1Ms: 100, backoffBaseSeconds: 0.5, backoffMaxSeconds: 1 });
   }
@@ -134,6 +146,17 @@ async function runScenario(name: string, o: LabOptions, plan: LabRunPlan): Promi
     const reg = await cli.waitFor((s) => s.state === 'registered', 60_000 * t);
     r.registeredMs = reg.at - cli.startedAt;
     r.pcscf = reg.pcscf;
+    if (name === 'reregister') {
+      r.grantedExpires = reg.expires;
+      await sleep(500 * t);
+      if (plan.ipsec) r.spisBefore = await xfrmSpis(n.ueNs);
+      const from = cli.states.length;
+      await cli.waitFor((s) => s.state === 'reregistering', (reg.expires ?? 60) * 1000, from);
+      const again = await cli.waitFor((s) => s.state === 'registered', 30_000 * t, from);
+      r.reregisteredAfterMs = again.at - reg.at;
+      await sleep(1000 * t); // the old SA set goes once the new one carried the 200 OK
+      if (plan.ipsec) r.spisAfter = await xfrmSpis(n.ueNs);
+    }
     const registeredIndex = cli.states.length;
     // let the reg-event SUBSCRIBE/NOTIFY happen (over the SAs with IPsec)
     await sleep(1500 * t);

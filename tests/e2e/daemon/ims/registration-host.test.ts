@@ -1,6 +1,6 @@
 // imsd's registration service (daemon/ims/registration/cli.ts) against the lab on the host kernel,
 // without IPsec (the host has no ESP): register, reg-event subscription, de-registration on
-// SIGTERM; resync with the HSS's SQN far ahead of the SIM; a P-CSCF list whose first entry never
+// SIGTERM; re-registration of a short registration; resync with the HSS's SQN far ahead of the SIM; a P-CSCF list whose first entry never
 // answers; and the failure cases that need no ESP: the UE asks for sec-agree and the 401 has no
 // Security-Server, or offers only an algorithm set the UE does not support (both must fail before
 // any SA exists), and a reg-event NOTIFY with a malformed reginfo body (must stay registered). The
@@ -31,7 +31,7 @@ describe('imsd registration against the lab on the host (no IPsec)', function ()
     requirePrerequisites(this, [root(), command('kamailio'), command('baresip'), command('tcpdump'), command('tshark')]);
     result = await labRun({
       runDir: join(work, 'lab'), prefix: `rh${randomBytes(3).toString('hex')}`, work, ipsec: false, slow: false,
-      scenarios: ['register', 'resync', 'dead-pcscf', 'no-security-server', 'unsupported-algorithms', 'malformed-reginfo'],
+      scenarios: ['reregister', 'register', 'resync', 'dead-pcscf', 'no-security-server', 'unsupported-algorithms', 'malformed-reginfo'],
     });
   });
 
@@ -54,6 +54,24 @@ describe('imsd registration against the lab on the host (no IPsec)', function ()
     const log = readFileSync(join(work, 'register.log'), 'utf8');
     assert.ok(!log.includes(K) && !log.includes(OPC), 'no key in the CLI log');
     console.log(`      figure: registered ${s.registeredMs} ms after the CLI started (process start included)`);
+  });
+
+  it('re-registers at half of a short registration, with a new challenge', async () => {
+    const s = scenario('reregister');
+    assert.ok(s.ok, s.error);
+    // 10 s asked; Kamailio's S-CSCF grants 90 % of it (contact_expires_buffer_percentage)
+    assert.ok(s.grantedExpires! >= 8 && s.grantedExpires! <= 10, String(s.grantedExpires));
+    // TS 24.229 5.1.1.4.1: at half of the time granted (the 401 round trip included)
+    const half = (s.grantedExpires! * 1000) / 2;
+    assert.ok(s.reregisteredAfterMs! >= half && s.reregisteredAfterMs! < half + 3000, `re-registered after ${s.reregisteredAfterMs} ms`);
+    const packets = (await tsharkPackets(result.uePcap, result.ueAddress, result.pcscf)).filter((p) => p.time >= s.window[0] && p.time <= s.window[1]);
+    const count = (m: string) => packets.filter((p) => p.sip === m).length;
+    // initial REGISTER/401/REGISTER/200, re-REGISTER/401/REGISTER/200 (the S-CSCF challenges it), de-REGISTER
+    assert.ok(count('401 REGISTER') >= 2, `two challenges: ${packets.map((p) => p.sip).join(', ')}`);
+    assert.ok(count('REGISTER') >= 5, `${count('REGISTER')} REGISTERs`);
+    const i = s.states.indexOf('reregistering');
+    assert.ok(i > 0 && s.states.slice(i).includes('registered'), s.states.join(' → '));
+    assert.equal(s.finalState, 'deregistered');
   });
 
   it('resynchronises when the HSS SQN is far ahead of the SIM', () => {
