@@ -5,7 +5,7 @@
 //     "k": "…", "opc": "…", "secAgree": "none", "localPort": 5060, "expires": 600000 }
 // Optional: "offer" (Security-Client pairs), "udpSizeThreshold", "t1Ms" (SIP T1), "backoffBaseSeconds"/"backoffMaxSeconds" (RFC 5626 4.5), "logLevel".
 // The simulated modem can be scripted through stdin, one command a line:
-//   pdn-down | pdn-up | pdn-change {"addresses":[…],"pcscf":[…]} | bearer-up {BearerInfo} | reset | deregister
+//   pdn-down | pdn-up | pdn-change {"addresses":[…],"pcscf":[…]} | bearer-up {BearerInfo} | reset | deregister | register
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { tmpdir } from 'node:os';
@@ -126,6 +126,9 @@ async function main(): Promise<number> {
           break;
         case 'deregister':
           void reg.deregister();
+          break;
+        case 'register':
+          reg.register().catch((e: Error) => logger.warning('register failed', { error: e.message }));
           break;
         case '':
           break;

@@ -25,13 +25,20 @@ export interface AlgorithmPair {
   ealg: EncryptionAlgorithm;
 }
 
-/** What we offer by default, most preferred first (TS 33.203 6.1: null encryption must be supported). */
-export const DEFAULT_OFFER: readonly AlgorithmPair[] = [
+/** Every pair we support, most preferred first (TS 33.203 6.1: null encryption must be supported). */
+export const FULL_OFFER: readonly AlgorithmPair[] = [
   { alg: 'hmac-sha-1-96', ealg: 'null' },
   { alg: 'hmac-sha-1-96', ealg: 'aes-cbc' },
   { alg: 'hmac-md5-96', ealg: 'null' },
   { alg: 'hmac-md5-96', ealg: 'aes-cbc' },
 ];
+
+/**
+ * What we offer unless configured: one pair. With all four, REGISTER outgrows 1300 bytes and
+ * RFC 3261 18.1.1 moves it to TCP, which P-CSCFs listening on UDP only (the lab's Kamailio)
+ * refuse; hmac-sha-1-96 with null encryption is what every P-CSCF must take (TS 33.203 6.1).
+ */
+export const DEFAULT_OFFER: readonly AlgorithmPair[] = [FULL_OFFER[0]!];
 
 export interface UeSecurityParams {
   spiC: number;

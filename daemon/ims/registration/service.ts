@@ -9,7 +9,7 @@ import type { SimCard } from '../../auth/sim/sim-card.js';
 import type { InstalledSaSet, IpsecManager } from '../../ipsec/types.js';
 import type { Logger } from '../../log/logger.js';
 import { silentLogger } from '../../log/logger.js';
-import { SystemClock, type Clock } from '../../sip/clock.js';
+import { SystemClock, type Clock, type TimerHandle } from '../../sip/clock.js';
 import { SipEndpoint } from '../../sip/endpoint.js';
 import { parseNameAddr } from '../../sip/header-values.js';
 import type { TimerValues } from '../../sip/transactions/index.js';
@@ -20,7 +20,7 @@ import type { ModemDriver, PdnInfo } from '../../../modem-drivers/driver.js';
 import { contactOf } from './register-request.js';
 import { RegistrationMachine, type Flow, type RegistrationAction, type RegistrationConfig, type RegistrationSnapshot } from './machine.js';
 import type { AlgorithmPair } from './sec-agree.js';
-import type { BackoffOptions } from './timing.js';
+import { backoffSeconds, type BackoffOptions } from './timing.js';
 import { RegistrationStateError } from './errors.js';
 import { isIP } from 'node:net';
 
@@ -62,8 +62,10 @@ export interface RegistrationEvents {
 export interface Registration {
   readonly events: EventEmitter;
   readonly snapshot: RegistrationSnapshot;
-  /** de-register (expires 0); resolves once de-registered or the attempt ended; stays stopped */
+  /** de-register (expires 0); resolves once de-registered or the attempt ended; stays so (PDN changes included) until register() */
   deregister(): Promise<void>;
+  /** register again after deregister() (or after a failure that stopped retrying) */
+  register(): Promise<void>;
   /** de-register if registered (waiting at most `timeoutMs`), then close sockets and remove every SA */
   stop(timeoutMs?: number): Promise<void>;
 }
@@ -90,9 +92,14 @@ class RegistrationService implements Registration {
   #session: Session | undefined;
   #snapshot: RegistrationSnapshot = { state: 'idle', impus: [], serviceRoute: [] };
   #stopped = false;
+  /** de-registered on request: PDN events do not start a registration */
+  #held = false;
   readonly #removals = new Set<Promise<void>>();
   #chain: Promise<void> = Promise.resolve();
   readonly #onPdnUp = (pdn: PdnInfo): void => this.#serial(() => this.#begin(pdn));
+  /** a session that could not even start (no usable address, a port in use, the SIM) is tried again */
+  #retry: TimerHandle | undefined;
+  #startFailures = 0;
   readonly #onPdnChanged = (pdn: PdnInfo): void =>
     this.#serial(async () => {
       const s = this.#session;
@@ -123,8 +130,16 @@ class RegistrationService implements Registration {
   /** run PDN reactions one after the other */
   #serial(fn: () => Promise<void>): void {
     this.#chain = this.#chain.then(fn).catch((e: unknown) => {
-      this.#log.error('registration session failed', { error: (e as Error).message });
-      this.#publish({ ...this.#snapshot, state: 'failed', lastFailure: { kind: 'network', reason: (e as Error).message } });
+      this.#startFailures += 1;
+      const ms = Math.round(backoffSeconds(this.#startFailures, Math.random(), this.#o.backoff) * 1000);
+      this.#log.error('registration session could not start', { error: (e as Error).message, retryInMs: ms });
+      this.#publish({ ...this.#snapshot, state: 'failed', lastFailure: { kind: 'network', reason: (e as Error).message, retryInMs: ms } });
+      this.#clock.clearTimer(this.#retry);
+      this.#retry = this.#clock.setTimer(ms, () => {
+        this.#retry = undefined;
+        const pdn = this.#o.driver.pdn;
+        if (pdn && !this.#session) this.#onPdnUp(pdn);
+      });
     });
   }
 
@@ -148,7 +163,7 @@ class RegistrationService implements Registration {
   }
 
   async #begin(pdn: PdnInfo): Promise<void> {
-    if (this.#stopped || this.#session) return;
+    if (this.#stopped || this.#held || this.#session) return;
     const pcscfList = this.#o.pcscf ?? pdn.pcscf;
     if (pcscfList.length === 0) throw new RegistrationStateError('no P-CSCF address (neither configured nor from the PDN)');
     const ueAddress = pickAddress(pdn, pcscfList[0]!);
@@ -209,6 +224,7 @@ class RegistrationService implements Registration {
       };
       session.machine = new RegistrationMachine({ config, clock: this.#clock, logger: this.#log, act: (a) => this.#act(session, a) });
       this.#session = session;
+      this.#startFailures = 0;
       this.#log.info('starting registration', { ue: ueAddress, port: unprotected.portS, pcscf: pcscfList.join(' '), secAgree: config.secAgree, portC: ports?.portC, portS: ports?.portS, impi: ids.impi });
       session.machine.start();
     } catch (e) {
@@ -346,19 +362,38 @@ class RegistrationService implements Registration {
     });
   }
 
+  async register(): Promise<void> {
+    if (this.#stopped) throw new RegistrationStateError('the registration service is stopped');
+    this.#held = false;
+    await this.#chain;
+    const s = this.#session;
+    if (s) {
+      if (['deregistered', 'failed', 'idle', 'backoff'].includes(s.machine.state)) s.machine.start();
+      return;
+    }
+    const pdn = this.#o.driver.pdn;
+    if (pdn) this.#onPdnUp(pdn);
+    else await this.#o.driver.activateImsPdn();
+    await this.#chain;
+  }
+
   async deregister(timeoutMs = 10000): Promise<void> {
+    this.#held = true;
     await this.#chain;
     const s = this.#session;
     if (!s) return;
     const done = this.#waitFor(['deregistered', 'failed', 'idle'], timeoutMs);
     s.machine.deregister();
     await done;
+    // the SAs are gone when this resolves
+    await Promise.all([...this.#removals]);
   }
 
   async stop(timeoutMs = 10000): Promise<void> {
     if (this.#stopped) return;
     await this.deregister(timeoutMs);
     this.#stopped = true;
+    this.#clock.clearTimer(this.#retry);
     const d = this.#o.driver;
     d.off('pdn-up', this.#onPdnUp);
     d.off('pdn-changed', this.#onPdnChanged);

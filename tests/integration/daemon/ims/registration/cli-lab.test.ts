@@ -147,20 +147,19 @@ describe('ims/registration cli against the lab Kamailio IMS core (no IPsec)', fu
     assert.equal(last.state, 'deregistered');
     assert.equal(last.lastFailure, undefined, 'the de-registration was answered 200');
     console.log(`      registered in ${ms} ms (process start included)`);
-    // what went over the wire, seen by the lab's capture on the P-CSCF side
-    // (the capture reaches the file with some delay: poll until the de-registration's 200 is in it)
+    // what the UE sent, as the lab's capture on the P-CSCF side saw it (the answers are in the
+    // state sequence above: authenticating = the 401, registered = the 200, deregistered = its 200).
+    // The capture reaches the file with some delay: poll until the de-registration is in it.
     let text = '';
     for (let i = 0; i < 20; i++) {
-      text = (await tshark(status.pcap, `sip && ip.addr == ${status.ueAddress} && sip.from.user == "${imsi}"`)).join('\n');
-      if ((text.match(/SIP\/2\.0 200 /g) ?? []).length >= 3) break;
+      text = (await tshark(status.pcap, `sip.Request-Line && ip.src == ${status.ueAddress} && sip.from.user == "${imsi}"`)).join('\n');
+      if (/REGISTER [^\n]*\t0\t/.test(text)) break;
       await new Promise((r) => setTimeout(r, 250));
     }
     assert.match(text, /REGISTER sip:ims\.mnc001[^\n]*\t\t[^\n]*\t600000\t[^\n]*response=""/, 'initial REGISTER with an empty response');
-    assert.match(text, /SIP\/2\.0 401/);
+    assert.match(text, /REGISTER sip:ims\.mnc001[^\n]*\t600000\t[^\n]*algorithm=AKAv1-MD5, qop=auth, nc=00000001/, 'the authenticated REGISTER');
     assert.match(text, /SUBSCRIBE sip:001010000000001@/);
     assert.match(text, /REGISTER [^\n]*\t0\t/, 'a REGISTER with Expires 0');
-    // 200 to the REGISTER, to the SUBSCRIBE and to the de-registration
-    assert.ok((text.match(/SIP\/2\.0 200 /g) ?? []).length >= 3, text);
     assert.ok(!c.stderr.includes(K) && !c.stderr.includes(OPC), 'no key in the log');
   });
 

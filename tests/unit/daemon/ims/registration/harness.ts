@@ -2,6 +2,8 @@
 // the requests it sent, and a count of SA sets installed but not removed.
 import { computeResponse, parseAuthorization } from '../../../../../daemon/auth/digest.js';
 import type { InstalledSaSet, SaSetSpec } from '../../../../../daemon/ipsec/types.js';
+import type { Logger } from '../../../../../daemon/log/logger.js';
+import { FULL_OFFER } from '../../../../../daemon/ims/registration/sec-agree.js';
 import { RegistrationMachine, type RegistrationAction, type RegistrationConfig, type RegistrationSnapshot } from '../../../../../daemon/ims/registration/machine.js';
 import { FakeClock } from '../../../../../daemon/sip/clock.js';
 import { sequenceRandom } from '../../../../../daemon/sip/dialogs/random.js';
@@ -34,6 +36,7 @@ export function config(over: Partial<RegistrationConfig> = {}): RegistrationConf
     protectedPorts: { portC: 6100, portS: 6101 },
     instanceId: 'urn:uuid:00000000-0000-0000-0000-000000000001',
     accessNetworkInfo: '3GPP-E-UTRAN-FDD; utran-cell-id-3gpp=0010100010019B01',
+    offer: [...FULL_OFFER],
     ...over,
   };
 }
@@ -48,9 +51,10 @@ export class Harness {
   #nextSpi = 1000;
   #nextSet = 1;
 
-  constructor(cfg: RegistrationConfig = config()) {
+  constructor(cfg: RegistrationConfig = config(), logger?: Logger) {
     this.machine = new RegistrationMachine({
       config: cfg,
+      ...(logger ? { logger } : {}),
       clock: this.clock,
       random: sequenceRandom([], 'r'),
       jitter: () => 0,

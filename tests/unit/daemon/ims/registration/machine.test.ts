@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { parseAuthorization } from '../../../../../daemon/auth/digest.js';
-import { AUTN, CK, config, expectedResponse, Harness, hdr, IK, IMPI, IMPU, RAND, SERVER, SERVER_MD5 } from './harness.js';
+import { serializeMessage } from '../../../../../daemon/sip/serializer.js';
+import { Writable } from 'node:stream';
+import { createLogger } from '../../../../../daemon/log/logger.js';
+import { AUTN, CK, config, expectedResponse, Harness, hdr, IK, IMPI, IMPU, RAND, RES, SERVER, SERVER_MD5 } from './harness.js';
 
 const reginfo = (version: number, contactState: string, event: string, extra = ''): string =>
   `<?xml version="1.0"?><reginfo xmlns="urn:ietf:params:xml:ns:reginfo" version="${version}" state="full">` +
@@ -85,6 +88,20 @@ describe('ims/registration RegistrationMachine (TS 24.229 5.1.1, TS 33.203)', ()
       assert.deepEqual(sub.routes, ['<sip:10.0.0.1:5203;lr>', '<sip:orig@scscf.ims.example.org:6060;lr>']);
       assert.deepEqual(sub.headers.find(([n]) => n === 'Security-Verify'), ['Security-Verify', SERVER]);
       assert.deepEqual(h.leaked, [1], 'the live set stays until de-registration');
+    });
+
+    it('offers one pair unless configured, keeping REGISTER under 1300 bytes (RFC 3261 18.1.1)', () => {
+      const d = 'ims.mnc001.mcc001.3gppnetwork.org';
+      const h = new Harness(config({ offer: undefined, homeDomain: d, impi: `001010000000001@${d}`, impu: `sip:001010000000001@${d}`, userAgent: 'imsd/0.1' }));
+      h.machine.start();
+      h.spis();
+      assert.deepEqual(hdr(h.sent[0]!, 'Security-Client').map((v) => v.replace(/;spi-c.*/, '')), ['ipsec-3gpp;alg=hmac-sha-1-96;ealg=null']);
+      h.challenge([SERVER_MD5, SERVER]);
+      h.akaOk();
+      assert.equal(h.last('install-sas').spec.integrity, 'hmac-sha-1-96', 'the md5 entry was not offered');
+      h.install();
+      const size = serializeMessage(h.last('send').request).length + 80; // + the Via the layer adds
+      assert.ok(size < 1300, `protected REGISTER is ${size} bytes`);
     });
 
     it('picks the Security-Server entry with the highest q', () => {
@@ -452,6 +469,33 @@ describe('ims/registration RegistrationMachine (TS 24.229 5.1.1, TS 33.203)', ()
       h.machine.subscriptionEnded('rejected');
       h.clock.advance(300_000);
       assert.equal(h.of('subscribe').length, 2);
+    });
+  });
+
+  describe('secrets', () => {
+    it('RES, CK and IK never reach the log, through registration, re-authentication and de-registration', () => {
+      let text = '';
+      const stream = new Writable({
+        write(chunk: Buffer, _enc, cb) {
+          text += chunk.toString();
+          cb();
+        },
+      });
+      const h = new Harness(config(), createLogger({ level: 'debug', stream }));
+      h.register(3600);
+      h.clock.advance(3000_000);
+      h.spis();
+      h.challenge();
+      h.akaOk();
+      h.install();
+      h.ok(3600);
+      h.machine.deregister();
+      h.spis();
+      h.respond(200);
+      assert.match(text, /sending REGISTER/);
+      for (const secret of [RES, CK, IK]) {
+        for (const enc of ['hex', 'base64'] as const) assert.ok(!text.includes(secret.toString(enc)), `${enc} secret in the log`);
+      }
     });
   });
 

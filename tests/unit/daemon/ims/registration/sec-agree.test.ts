@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { SecAgreeError } from '../../../../../daemon/ims/registration/errors.js';
-import { buildSecurityClient, chooseMechanism, parseSecurityMechanism } from '../../../../../daemon/ims/registration/sec-agree.js';
+import { buildSecurityClient, chooseMechanism, FULL_OFFER, parseSecurityMechanism } from '../../../../../daemon/ims/registration/sec-agree.js';
 
 describe('ims/registration sec-agree headers (RFC 3329, TS 33.203 annex H)', () => {
-  it('offers every algorithm pair with the UE SPIs and ports', () => {
-    const v = buildSecurityClient({ spiC: 1111, spiS: 2222, portC: 5100, portS: 5101 });
+  it('offers one pair by default, every pair with FULL_OFFER, with the UE SPIs and ports', () => {
+    assert.deepEqual(buildSecurityClient({ spiC: 1, spiS: 2, portC: 3, portS: 4 }), ['ipsec-3gpp;alg=hmac-sha-1-96;ealg=null;spi-c=1;spi-s=2;port-c=3;port-s=4']);
+    const v = buildSecurityClient({ spiC: 1111, spiS: 2222, portC: 5100, portS: 5101 }, FULL_OFFER);
     assert.deepEqual(v, [
       'ipsec-3gpp;alg=hmac-sha-1-96;ealg=null;spi-c=1111;spi-s=2222;port-c=5100;port-s=5101',
       'ipsec-3gpp;alg=hmac-sha-1-96;ealg=aes-cbc;spi-c=1111;spi-s=2222;port-c=5100;port-s=5101',
@@ -25,11 +26,12 @@ describe('ims/registration sec-agree headers (RFC 3329, TS 33.203 annex H)', () 
   });
 
   it('chooses the highest q among the pairs it offered', () => {
+    assert.throws(() => chooseMechanism(['ipsec-3gpp;alg=hmac-md5-96;ealg=null;spi-c=1;spi-s=2;port-c=3;port-s=4']), SecAgreeError, 'md5 was not offered by default');
     const m = chooseMechanism([
       'ipsec-3gpp;alg=hmac-md5-96;ealg=null;spi-c=1;spi-s=2;port-c=3;port-s=4;q=0.5',
       'tls;q=0.9',
       'ipsec-3gpp;alg=hmac-sha-1-96;ealg=aes-cbc;spi-c=5;spi-s=6;port-c=7;port-s=8;q=0.7',
-    ]);
+    ], FULL_OFFER);
     assert.equal(m.alg, 'hmac-sha-1-96');
     assert.equal(m.spiC, 5);
   });
@@ -46,7 +48,7 @@ describe('ims/registration sec-agree headers (RFC 3329, TS 33.203 annex H)', () 
     };
     assert.equal(kind(() => chooseMechanism([])), 'missing');
     assert.equal(kind(() => chooseMechanism(['ipsec-3gpp;alg=hmac-sha-256;spi-c=1;spi-s=2;port-c=3;port-s=4'])), 'unsupported');
-    assert.equal(kind(() => chooseMechanism(['ipsec-3gpp;alg=hmac-sha-1-96;ealg=des-ede3-cbc;spi-c=1;spi-s=2;port-c=3;port-s=4'])), 'unsupported');
+    assert.equal(kind(() => chooseMechanism(['ipsec-3gpp;alg=hmac-sha-1-96;ealg=des-ede3-cbc;spi-c=1;spi-s=2;port-c=3;port-s=4'], FULL_OFFER)), 'unsupported');
     assert.equal(kind(() => chooseMechanism(['ipsec-3gpp;alg=hmac-sha-1-96;spi-c=x;spi-s=2;port-c=3;port-s=4'])), 'malformed');
     assert.equal(kind(() => chooseMechanism(['ipsec-3gpp;alg=hmac-sha-1-96;spi-c=1;spi-s=2;port-c=3;port-s=0'])), 'malformed');
     assert.equal(kind(() => chooseMechanism(['ipsec-3gpp;alg=hmac-sha-1-96;spi-c=1;spi-s=2;port-c=3;port-s=70000'])), 'malformed');

@@ -10,6 +10,7 @@ import { milenage } from '../../../../../daemon/auth/milenage.js';
 import { SoftSim } from '../../../../../daemon/auth/sim/soft-sim.js';
 import type { InstalledSaSet, IpsecManager, SaSetSpec } from '../../../../../daemon/ipsec/types.js';
 import type { RegistrationSnapshot } from '../../../../../daemon/ims/registration/machine.js';
+import { FULL_OFFER } from '../../../../../daemon/ims/registration/sec-agree.js';
 import { startRegistration, type Registration } from '../../../../../daemon/ims/registration/service.js';
 import { Headers } from '../../../../../daemon/sip/headers.js';
 import { SipRequest, type SipResponse } from '../../../../../daemon/sip/message.js';
@@ -67,6 +68,7 @@ class FakeIpsec implements IpsecManager {
 /** A P-CSCF + S-CSCF stand-in: 401 with Security-Server, 200 to the protected REGISTER, reg event. */
 class ScriptedPcscf {
   readonly log: string[] = [];
+  readonly protocols: string[] = [];
   readonly notifyAnswers: number[] = [];
   sqn = 0;
   xres: Buffer | undefined;
@@ -121,6 +123,7 @@ class ScriptedPcscf {
     const t = flow === 'unprotected' ? this.unprotected : this.prot;
     const expires = msg.headers.get('Expires');
     this.log.push(`${flow} ${msg.method} expires=${expires ?? '-'} verify=${msg.headers.has('Security-Verify')}`);
+    this.protocols.push(`${flow} ${msg.method} ${m.protocol} from ${m.remote.port}`);
     if (msg.method === 'REGISTER') {
       const auth = parseAuthorization(msg.headers.get('Authorization')!);
       if (flow === 'unprotected' || auth.get('response') === '') return this.#reply(t, m, this.#challenge(msg));
@@ -247,6 +250,40 @@ describe('ims/registration RegistrationService with sec-agree (loopback, scripte
     // the UE's sockets are closed: its ports can be bound again
     const again = await SipTransport.open({ localAddress: '127.0.0.1', portS: spec.ue.portS, portC: spec.ue.portC });
     await again.close();
+  });
+
+  it('with every algorithm pair offered, the protected REGISTER outgrows 1300 bytes and goes over TCP from port-c (RFC 3261 18.1.1)', async () => {
+    reg = await startRegistration({ driver, sim, ipsec, pcscfPort: pcscf.unprotected.portS, localPort: 0, offer: [...FULL_OFFER] });
+    await until(reg, (x) => x.state === 'registered', 'registered');
+    assert.equal(ipsec.installed[0]!.integrity, 'hmac-sha-1-96');
+    assert.equal(pcscf.protocols[1], `protected REGISTER tcp from ${ipsec.installed[0]!.ue.portC}`);
+  });
+
+  it('a session that cannot start (its port taken) fails with a retry time, and starts once the port is free', async () => {
+    const squatter = await SipTransport.open({ localAddress: '127.0.0.1', portS: 0 });
+    reg = await startRegistration({ driver, sim, ipsec, pcscfPort: pcscf.unprotected.portS, localPort: squatter.portS, backoff: { baseSeconds: 0.05, maxSeconds: 0.1 } });
+    const f = await until(reg, (x) => x.state === 'failed', 'failed');
+    assert.equal(f.lastFailure?.kind, 'network');
+    assert.match(f.lastFailure!.reason, /EADDRINUSE/);
+    assert.ok(f.lastFailure!.retryInMs! <= 100);
+    await squatter.close();
+    await until(reg, (x) => x.state === 'registered', 'registered after the retry');
+  });
+
+  it('deregister() holds across PDN changes until register()', async () => {
+    reg = await startRegistration({ driver, sim, ipsec, pcscfPort: pcscf.unprotected.portS, localPort: 0 });
+    await until(reg, (x) => x.state === 'registered', 'registered');
+    await reg.deregister();
+    assert.equal(reg.snapshot.state, 'deregistered');
+    assert.deepEqual([...ipsec.live], []);
+    driver.losePdn('test');
+    await driver.activateImsPdn();
+    await new Promise((r) => setTimeout(r, 200));
+    assert.notEqual(reg.snapshot.state, 'registered');
+    assert.equal(ipsec.installed.length, 1, 'no registration while held');
+    await reg.register();
+    await until(reg, (x) => x.state === 'registered', 'registered on request');
+    assert.equal(ipsec.installed.length, 2);
   });
 
   it('a P-CSCF that sends 401 without Security-Server: typed failure, back-off, no SA installed', async () => {
