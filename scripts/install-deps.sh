@@ -15,6 +15,8 @@ DEBIAN_PACKAGES=(
   pcscd vsmartcard-vpcd pcsc-tools libpcsclite-dev
   # node-gyp builds the native PC/SC binding (npm smartcard) during npm ci
   build-essential python3 pkg-config
+  # independent peers for the auth benchmarks (bench/auth-*.ts)
+  python3-cryptography python3-pyscard
   # diagnostics used by tests and the lab
   tshark tcpdump iproute2 strace procps psmisc busybox
 )

@@ -1,6 +1,6 @@
 // The USIM/ISIM side of UMTS AKA as used by IMS AKA (3GPP TS 33.102 6.3.3, TS 33.203 6.1):
 // verify AUTN = SQN xor AK || AMF || MAC-A, then answer RES/CK/IK, or AUTS on a stale SQN.
-import { milenage } from './milenage.js';
+import { Milenage } from './milenage.js';
 import { expectLength, sameBytes, xor } from './bytes.js';
 import {
   checkFreshness, DEFAULT_SQN_POLICY, highestAcceptedSqn, numberToSqn, sqnToNumber,
@@ -11,6 +11,11 @@ export interface AkaKeys {
   k: Buffer;
   opc: Buffer;
 }
+
+/** A card keeps its Milenage instance (AES key schedule done once); raw keys work too. */
+export type AkaCredentials = AkaKeys | Milenage;
+
+const milenageOf = (c: AkaCredentials): Milenage => (c instanceof Milenage ? c : new Milenage(c.k, c.opc));
 
 export interface AkaPolicy extends SqnPolicy {
   /**
@@ -29,13 +34,13 @@ export type AkaResult =
   | { kind: 'amf-failure' };
 
 /** AUTS = SQN_MS xor AK* || MAC-S, with MAC-S = f1*(SQN_MS, RAND, AMF = 0000) (TS 33.102 6.3.3). */
-export function computeAuts(keys: AkaKeys, rand: Buffer, sqnMs: Buffer): Buffer {
-  const m = milenage(keys.k, keys.opc, rand, sqnMs, Buffer.alloc(2));
-  return Buffer.concat([xor(sqnMs, m.akStar), m.macS]);
+export function computeAuts(keys: AkaCredentials, rand: Buffer, sqnMs: Buffer): Buffer {
+  const run = milenageOf(keys).run(rand);
+  return Buffer.concat([xor(sqnMs, run.akStar()), run.f1(sqnMs, Buffer.alloc(2)).macS]);
 }
 
 export function authenticate(
-  keys: AkaKeys,
+  keys: AkaCredentials,
   rand: Buffer,
   autn: Buffer,
   state: SqnState,
@@ -47,17 +52,17 @@ export function authenticate(
   const amf = autn.subarray(6, 8);
   const macA = autn.subarray(8, 16);
 
-  // AK depends only on RAND, so one run gives AK; SQN then feeds f1 for XMAC-A.
-  const first = milenage(keys.k, keys.opc, rand, Buffer.alloc(6), amf);
-  const sqn = xor(sqnXorAk, first.ak);
-  const out = milenage(keys.k, keys.opc, rand, sqn, amf);
-  if (!sameBytes(out.macA, macA)) return { kind: 'mac-failure' };
+  // AK depends only on RAND; SQN = (SQN xor AK) xor AK then feeds f1 for XMAC-A.
+  const m = milenageOf(keys);
+  const run = m.run(rand);
+  const sqn = xor(sqnXorAk, run.ak);
+  if (!sameBytes(run.f1(sqn, amf).macA, macA)) return { kind: 'mac-failure' };
   if (policy.requireSeparationBit && (amf[0]! & 0x80) === 0) return { kind: 'amf-failure' };
 
   const verdict = checkFreshness(sqnToNumber(sqn), state, policy);
   if (!verdict.accepted) {
     const sqnMs = numberToSqn(highestAcceptedSqn(state, policy));
-    return { kind: 'sync-failure', auts: computeAuts(keys, rand, sqnMs), reason: verdict.reason };
+    return { kind: 'sync-failure', auts: computeAuts(m, rand, sqnMs), reason: verdict.reason };
   }
-  return { kind: 'ok', res: out.res, ck: out.ck, ik: out.ik, sqn, state: verdict.state };
+  return { kind: 'ok', res: run.res, ck: run.ck(), ik: run.ik(), sqn, state: verdict.state };
 }

@@ -2,6 +2,7 @@
 // UDP and TCP policies (TS 33.203 7.1), unique SPIs, removal on de-registration and shutdown, and
 // removal of what a crashed run left. Ours are recognised by their reqid (0x494dxxxx, sa-layout.ts).
 // Keys go from the spec into the netlink message and nowhere else.
+import { registerSecret } from '../log/redact.js';
 import { deriveEspKeys } from './algorithms.js';
 import { isOurReqid, planSaSet, reqidOf, SLOTS, type SaPlan } from './sa-layout.js';
 import {
@@ -74,6 +75,8 @@ export class XfrmIpsecManager implements IpsecManager {
   async install(spec: SaSetSpec): Promise<InstalledSaSet> {
     this.assertOpen('install');
     const keys = deriveEspKeys(spec.integrity, spec.encryption, spec.ik, spec.ck);
+    // belt and braces: should a key ever reach a log line, the logger scrubs it
+    for (const k of [spec.ik, spec.ck, keys.authKey, keys.encKey]) registerSecret(k);
     planSaSet(spec.ue, spec.pcscf, 0); // validates before anything reaches the kernel
     const slot = await this.freeSlot();
     const plan = planSaSet(spec.ue, spec.pcscf, slot);

@@ -3,18 +3,9 @@
 import type { SipParseError } from '../sip/errors.js';
 import type { SipMessage, SipRequest, SipResponse } from '../sip/message.js';
 import type { FramingError } from './stream-framer.js';
+import type { Destination, Peer, Protocol } from '../sip/destination.js';
 
-export type Protocol = 'udp' | 'tcp';
-
-export interface Peer {
-  /** IPv4 or IPv6 address (no brackets) */
-  address: string;
-  port: number;
-}
-
-export interface Destination extends Peer {
-  protocol: Protocol;
-}
+export type { Destination, Peer, Protocol } from '../sip/destination.js';
 
 export interface SendOptions {
   /** reuse this TCP connection (e.g. the one a request arrived on, RFC 3261 18.2.2) */

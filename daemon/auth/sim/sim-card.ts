@@ -36,3 +36,27 @@ export interface SimCard {
   /** Releases the card; later calls reject. Safe to call twice. */
   close(): Promise<void>;
 }
+
+/** A copy the caller may change without touching the card's own lists. */
+export function copyIdentities(ids: SimIdentities): SimIdentities {
+  return { ...ids, impus: ids.impus.slice(), pcscf: ids.pcscf.slice() };
+}
+
+/**
+ * Runs a card's commands one at a time, in call order, as a card does: each AUTHENTICATE sees the
+ * state (SQN array, selected file) the previous one left. A failed command does not block the next.
+ */
+export class CommandQueue {
+  #tail: Promise<unknown> = Promise.resolve();
+
+  run<T>(command: () => Promise<T>): Promise<T> {
+    const result = this.#tail.then(command);
+    this.#tail = result.catch(() => undefined);
+    return result;
+  }
+
+  /** settles once every command queued so far has finished */
+  drained(): Promise<void> {
+    return this.#tail.then(() => undefined);
+  }
+}

@@ -8,12 +8,12 @@ import { basename, dirname, join } from 'node:path';
 import { authenticate as akaAuthenticate, DEFAULT_AKA_POLICY, type AkaPolicy } from '../aka.js';
 import { hexField } from '../bytes.js';
 import { AuthError, AuthInputError } from '../errors.js';
-import { computeOpc } from '../milenage.js';
+import { computeOpc, Milenage } from '../milenage.js';
 import { initialSqnState, type SqnState } from '../sqn.js';
 import { silentLogger, type Logger } from '../../log/logger.js';
 import { registerSecret } from '../../log/redact.js';
 import { deriveIdentities } from './identity.js';
-import type { SimAuthResult, SimCard, SimIdentities } from './sim-card.js';
+import { CommandQueue, copyIdentities, type SimAuthResult, type SimCard, type SimIdentities } from './sim-card.js';
 
 export interface SoftSimConfig {
   imsi: string;
@@ -124,22 +124,20 @@ async function saveState(file: string, state: SqnState): Promise<void> {
 }
 
 export class SoftSim implements SimCard {
-  readonly #k: Buffer;
-  readonly #opc: Buffer;
+  readonly #milenage: Milenage;
   readonly #identities: SimIdentities;
   readonly #stateFile: string;
   readonly #policy: AkaPolicy;
   #state: SqnState;
   readonly #log: Logger;
-  #queue: Promise<unknown> = Promise.resolve();
+  readonly #queue = new CommandQueue();
   #closed = false;
 
   private constructor(k: Buffer, opc: Buffer, ids: SimIdentities, stateFile: string, policy: AkaPolicy, state: SqnState, log: Logger) {
     registerSecret(k);
     registerSecret(opc);
     this.#log = log;
-    this.#k = k;
-    this.#opc = opc;
+    this.#milenage = new Milenage(k, opc);
     this.#identities = ids;
     this.#stateFile = stateFile;
     this.#policy = policy;
@@ -178,20 +176,17 @@ export class SoftSim implements SimCard {
 
   identities(): Promise<SimIdentities> {
     if (this.#closed) return Promise.reject(new SimClosedError('soft SIM is closed'));
-    const ids = this.#identities;
-    return Promise.resolve({ ...ids, impus: ids.impus.slice(), pcscf: ids.pcscf.slice() });
+    return Promise.resolve(copyIdentities(this.#identities));
   }
 
   /** Challenges run one at a time, so each sees the SQN array the previous one left. */
   authenticate(rand: Buffer, autn: Buffer): Promise<SimAuthResult> {
-    const run = this.#queue.then(() => this.#authenticateNow(rand, autn));
-    this.#queue = run.catch(() => undefined);
-    return run;
+    return this.#queue.run(() => this.#authenticateNow(rand, autn));
   }
 
   async #authenticateNow(rand: Buffer, autn: Buffer): Promise<SimAuthResult> {
     if (this.#closed) throw new SimClosedError('soft SIM is closed');
-    const r = akaAuthenticate({ k: this.#k, opc: this.#opc }, rand, autn, this.#state, this.#policy);
+    const r = akaAuthenticate(this.#milenage, rand, autn, this.#state, this.#policy);
     const challenge = { rand: rand.toString('hex'), autn: autn.toString('hex') };
     switch (r.kind) {
       case 'ok':
@@ -217,7 +212,7 @@ export class SoftSim implements SimCard {
 
   async close(): Promise<void> {
     this.#closed = true;
-    await this.#queue;
+    await this.#queue.drained();
   }
 
   toJSON(): object {

@@ -1,7 +1,6 @@
 // The parts of the INVITE and non-INVITE client transactions that are the same: the request,
 // its destination, the TU's handlers and the way a transport error ends the transaction.
 import type { SipRequest, SipResponse } from '../message.js';
-import { TransactionTransportError } from './errors.js';
 import { Transaction, type TransactionContext } from './transaction.js';
 import type { ClientTransactionHandlers, Destination, IncomingResponse, SendOptions } from './types.js';
 
@@ -51,15 +50,5 @@ export abstract class ClientTransactionBase extends Transaction {
 
   protected sendRequest(msg: SipRequest = this.request): void {
     this.transmit(msg, this.effectiveDestination, this.sendOptions);
-  }
-
-  protected transportFailed(cause: unknown): void {
-    const err = new TransactionTransportError(this.method, this.branch, cause);
-    this.terminate();
-    this.handlers.onTransportError?.(err);
-  }
-
-  protected terminatedHook(): void {
-    this.handlers.onTerminated?.();
   }
 }

@@ -1,7 +1,6 @@
 // The parts of the INVITE and non-INVITE server transactions that are the same: the request,
 // where responses go (RFC 3261 18.2.2), the TU's handlers and transport errors (17.2.4).
 import type { SipRequest, SipResponse } from '../message.js';
-import { TransactionTransportError } from './errors.js';
 import { responseRoute, type ResponseRoute } from './response-route.js';
 import { Transaction, type TransactionContext } from './transaction.js';
 import type { IncomingRequest, ServerTransactionHandlers } from './types.js';
@@ -36,15 +35,5 @@ export abstract class ServerTransactionBase extends Transaction {
 
   protected sendResponse(res: SipResponse): void {
     this.transmit(res, this.route.dest, this.route.options);
-  }
-
-  protected transportFailed(cause: unknown): void {
-    const err = new TransactionTransportError(this.method, this.branch, cause);
-    this.terminate();
-    this.handlers.onTransportError?.(err);
-  }
-
-  protected terminatedHook(): void {
-    this.handlers.onTerminated?.();
   }
 }

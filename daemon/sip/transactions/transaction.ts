@@ -2,6 +2,7 @@
 // timers, transmission with transport-error capture, and a single, final termination.
 import type { Clock } from '../clock.js';
 import type { SipMessage } from '../message.js';
+import { TransactionTransportError } from './errors.js';
 import { TimerSet } from './timers.js';
 import type { Destination, SendOptions, Sender, TimerValues } from './types.js';
 
@@ -15,8 +16,15 @@ export interface TransactionContext {
   forget(tx: Transaction): void;
 }
 
+/** What both client and server TUs may be told by any transaction. */
+export interface TransactionEndHandlers {
+  onTransportError?(error: TransactionTransportError): void;
+  onTerminated?(): void;
+}
+
 export abstract class Transaction {
   abstract readonly state: string;
+  protected abstract readonly handlers: TransactionEndHandlers;
   protected readonly timerSet: TimerSet;
   #terminated = false;
 
@@ -62,8 +70,12 @@ export abstract class Transaction {
     this.transportFailed(cause);
   }
 
-  /** RFC 3261 17.1.4 / 17.2.4: tell the TU and end the transaction */
-  protected abstract transportFailed(cause: unknown): void;
+  /** RFC 3261 17.1.4 / 17.2.4: end the transaction and tell the TU */
+  protected transportFailed(cause: unknown): void {
+    const err = new TransactionTransportError(this.method, this.branch, cause);
+    this.terminate();
+    this.handlers.onTransportError?.(err);
+  }
 
   /** End the transaction now (e.g. on shutdown): timers cleared, onTerminated called. */
   destroy(): void {
@@ -81,5 +93,8 @@ export abstract class Transaction {
   }
 
   protected abstract setTerminatedState(): void;
-  protected abstract terminatedHook(): void;
+
+  protected terminatedHook(): void {
+    this.handlers.onTerminated?.();
+  }
 }

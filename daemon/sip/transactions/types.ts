@@ -1,20 +1,10 @@
 // Types shared by the transaction layer (RFC 3261 17, RFC 6026): where messages go, what
 // arrives, the timer base values and the callbacks the transaction user (TU) gives.
 import type { SipMessage, SipRequest, SipResponse } from '../message.js';
+import type { Destination, Peer, Protocol } from '../destination.js';
 import type { TransactionTimeoutError, TransactionTransportError } from './errors.js';
 
-export type Protocol = 'udp' | 'tcp';
-
-export interface Peer {
-  /** IPv4 or IPv6 address (no brackets) */
-  address: string;
-  port: number;
-}
-
-/** Where a message is sent: structurally the same as the transport's Destination. */
-export interface Destination extends Peer {
-  protocol: Protocol;
-}
+export type { Destination, Peer, Protocol } from '../destination.js';
 
 export interface SendOptions {
   /** send on this TCP connection (RFC 3261 18.2.2: a response goes back on the request's connection) */

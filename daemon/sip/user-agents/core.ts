@@ -11,6 +11,7 @@ import { dialogKey, idOfIncomingRequest, idOfIncomingResponse, type DialogId } f
 import type { Dialog } from '../dialogs/dialog.js';
 import { addOptionTags, unsupportedRequirements } from '../dialogs/option-tags.js';
 import { cryptoRandom, type Random } from '../dialogs/random.js';
+import type { Authorizer } from './authorizer.js';
 import type { SessionTimerConfig } from '../session-timer/negotiation.js';
 import { uasDecide } from '../session-timer/negotiation.js';
 import type {
@@ -60,6 +61,8 @@ export interface UserAgentCoreOptions {
   /** body types we accept (default application/sdp, text/plain) */
   accept?: string[];
   userAgent?: string;
+  /** answers 401/407 challenges to our INVITEs (see digestAuthorizer); without it they fail the call */
+  authorizer?: Authorizer;
   /** session timer policy for calls (RFC 4028); false: do not use session timers */
   sessionTimer?: SessionTimerConfig | false;
   /** T1 in ms (default: the layer's) */

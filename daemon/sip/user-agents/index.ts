@@ -24,6 +24,7 @@
 // The core answers by itself: OPTIONS (200 with Allow/Accept/Supported), 405 for methods nobody
 // serves, 420 for unknown Require options, 481 for requests in unknown dialogs, 500 for
 // out-of-order CSeq. core.close() stops every user agent timer (close the layer first).
+export { digestAuthorizer, type Authorizer, type Credentials, type DigestAuthorizerOptions } from './authorizer.js';
 export { UserAgentCore, type DialogUser, type NotifyUser, type UserAgentCoreOptions } from './core.js';
 export { UserAgentError } from './errors.js';
 export { OutgoingCall, type OutgoingCallHandlers, type OutgoingCallOptions } from './invite-client.js';

@@ -51,6 +51,8 @@ export class OutgoingCall {
   readonly #prack = new Map<string, ReliableProvisionalReceiver>();
   #timerCfg: SessionTimerConfig | undefined;
   #retried422 = false;
+  /** credentials answering a 401/407 (RFC 3261 22.2), carried by every later rebuild */
+  #auth: Array<[string, string]> = [];
   #accepted: Session | undefined;
   #done = false;
 
@@ -66,7 +68,7 @@ export class OutgoingCall {
 
   #build(previous?: SipRequest): SipRequest {
     const o = this.options;
-    const headers = [...(o.headers ?? [])];
+    const headers = [...(o.headers ?? []), ...this.#auth];
     if (o.require100rel) headers.push(['Require', '100rel']);
     const req = createInitialRequest({
       method: 'INVITE',
@@ -119,6 +121,14 @@ export class OutgoingCall {
     });
   }
 
+  /** A new INVITE transaction for the same call: same Call-ID and From tag, CSeq + 1. */
+  #resend(): void {
+    this.core.unregisterInvite(this.invite.callId, this.invite.fromTag ?? '');
+    this.invite = this.#build(this.invite);
+    this.#forks = new InviteClientDialogs(this.invite, { localContact: this.core.contact, random: this.core.random });
+    this.#send();
+  }
+
   /** RFC 3261 9.1: CANCEL (deferred by the transaction until a provisional has arrived). */
   cancel(): CancelOutcome | 'not-started' {
     if (!this.#tx) return 'not-started';
@@ -146,10 +156,16 @@ export class OutgoingCall {
       if (cfg) {
         this.#retried422 = true;
         this.#timerCfg = cfg;
-        this.core.unregisterInvite(this.invite.callId, this.invite.fromTag ?? '');
-        this.invite = this.#build(this.invite);
-        this.#forks = new InviteClientDialogs(this.invite, { localContact: this.core.contact, random: this.core.random });
-        this.#send();
+        this.#resend();
+        return;
+      }
+    }
+    if ((res.status === 401 || res.status === 407) && this.#auth.length === 0 && this.core.options.authorizer) {
+      // RFC 3261 22.2: once, the same Call-ID and From tag with CSeq + 1 and the credentials
+      const auth = this.core.options.authorizer(res, this.invite);
+      if (auth) {
+        this.#auth = auth;
+        this.#resend();
         return;
       }
     }

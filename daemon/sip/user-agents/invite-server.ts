@@ -38,6 +38,8 @@ export class IncomingCall {
   #session: Session | undefined;
   #reliable: ReliableProvisionalSender | undefined;
   #pendingAccept: Body | undefined | null = null;
+  /** inside the PRACK handler: a 2xx asked for now waits until the PRACK's own 200 is out */
+  #inPrack = false;
   #final = false;
   readonly #forgetCloser: () => void;
 
@@ -142,7 +144,7 @@ export class IncomingCall {
    */
   accept(body?: Body): void {
     if (this.#final) throw new UserAgentError('a final response was sent');
-    if (this.#reliable?.blocks2xx()) {
+    if (this.#reliable?.blocks2xx() || this.#inPrack) {
       this.#pendingAccept = body;
       return;
     }
@@ -206,22 +208,28 @@ export class IncomingCall {
     }
     const session = this.#ensureSession();
     const res = this.core.respondLater(tx, 200);
-    // RFC 3262 5: a PRACK may carry an offer (answer in its 2xx) or the answer to our offer
-    if (tx.request.body.length > 0) {
-      if (session.offerAnswer.state === 'local-offer') session.offerAnswer.remoteAnswer();
-      else if (session.offerAnswer.mayOffer()) {
-        session.offerAnswer.remoteOffer();
-        const answer = this.handlers.onPrack?.(tx.request);
-        if (answer) {
-          session.offerAnswer.localAnswer();
-          session.localSdp = answer.body;
-          res.body = Buffer.from(answer.body, 'utf8');
-          res.headers.set('Content-Type', answer.contentType ?? SDP);
-        } else session.offerAnswer.remoteOfferRejected();
-      }
-    } else this.handlers.onPrack?.(tx.request);
+    this.#inPrack = true;
+    try {
+      // RFC 3262 5: a PRACK may carry an offer (answer in its 2xx) or the answer to our offer
+      if (tx.request.body.length > 0) {
+        if (session.offerAnswer.state === 'local-offer') session.offerAnswer.remoteAnswer();
+        else if (session.offerAnswer.mayOffer()) {
+          session.offerAnswer.remoteOffer();
+          const answer = this.handlers.onPrack?.(tx.request);
+          if (answer) {
+            session.offerAnswer.localAnswer();
+            session.localSdp = answer.body;
+            res.body = Buffer.from(answer.body, 'utf8');
+            res.headers.set('Content-Type', answer.contentType ?? SDP);
+          } else session.offerAnswer.remoteOfferRejected();
+        }
+      } else this.handlers.onPrack?.(tx.request);
+    } finally {
+      this.#inPrack = false;
+    }
+    // the PRACK's 200 first, then a 2xx the handler asked for (or that waited for this PRACK)
     tx.respond(res);
-    if (this.#pendingAccept !== null && !this.#reliable.blocks2xx()) this.accept(this.#pendingAccept);
+    if (this.#pendingAccept !== null && !this.#final && !this.#reliable.blocks2xx()) this.accept(this.#pendingAccept);
   }
 
   #ack(ack: SipRequest): void {

@@ -92,19 +92,11 @@ export class Session implements DialogUser {
     if (this.dialog.state === 'terminated') return Promise.reject(new UserAgentError('dialog is terminated'));
     // RFC 3311 5.1: only to a peer that listed UPDATE in Allow (when it sent Allow at all)
     if (this.peerAllow && !this.peerAllow.has('UPDATE')) return Promise.reject(new UserAgentError('the peer does not allow UPDATE'));
-    if (offer) {
-      if (!this.offerAnswer.mayOffer()) return Promise.reject(new UserAgentError(`UPDATE with offer while ${this.offerAnswer.state}`));
-      // RFC 3311 5.1: in an early dialog, not before the initial offer/answer exchange completed
-      if (this.dialog.state === 'early' && this.offerAnswer.completedExchanges === 0)
-        return Promise.reject(new UserAgentError('UPDATE with offer before the initial offer/answer exchange completed'));
-      this.offerAnswer.localOffer();
-      this.localSdp = offer.body;
-    }
-    const req = this.dialog.createRequest('UPDATE', {
-      headers: extra,
-      ...(offer ? { body: offer.body, contentType: offer.contentType ?? SDP } : {}),
-    });
-    this.core.decorate(req);
+    // RFC 3311 5.1: in an early dialog, not before the initial offer/answer exchange completed
+    if (offer && this.offerAnswer.mayOffer() && this.dialog.state === 'early' && this.offerAnswer.completedExchanges === 0)
+      return Promise.reject(new UserAgentError('UPDATE with offer before the initial offer/answer exchange completed'));
+    const req = this.#offerRequest('UPDATE', offer, extra);
+    if (req instanceof UserAgentError) return Promise.reject(req);
     return this.#send(req, offer !== undefined);
   }
 
@@ -112,18 +104,26 @@ export class Session implements DialogUser {
   reinvite(offer?: Body, extra: Array<[string, string | number]> = []): Promise<SipResponse> {
     if (this.dialog.state !== 'confirmed') return Promise.reject(new UserAgentError('re-INVITE needs a confirmed dialog'));
     if (this.#reinviteOut || this.#reinviteIn) return Promise.reject(new UserAgentError('an INVITE transaction is in progress'));
+    const req = this.#offerRequest('INVITE', offer, extra);
+    if (req instanceof UserAgentError) return Promise.reject(req);
+    this.#reinviteOut = true;
+    return this.#send(req, offer !== undefined);
+  }
+
+  /** An in-dialog UPDATE or re-INVITE, carrying our offer when one is given and allowed now. */
+  #offerRequest(method: 'UPDATE' | 'INVITE', offer: Body | undefined, extra: Array<[string, string | number]>): SipRequest | UserAgentError {
     if (offer) {
-      if (!this.offerAnswer.mayOffer()) return Promise.reject(new UserAgentError(`re-INVITE with offer while ${this.offerAnswer.state}`));
+      const what = method === 'INVITE' ? 're-INVITE' : method;
+      if (!this.offerAnswer.mayOffer()) return new UserAgentError(`${what} with offer while ${this.offerAnswer.state}`);
       this.offerAnswer.localOffer();
       this.localSdp = offer.body;
     }
-    const req = this.dialog.createRequest('INVITE', {
+    const req = this.dialog.createRequest(method, {
       headers: extra,
       ...(offer ? { body: offer.body, contentType: offer.contentType ?? SDP } : {}),
     });
     this.core.decorate(req);
-    this.#reinviteOut = true;
-    return this.#send(req, offer !== undefined);
+    return req;
   }
 
   #send(req: SipRequest, withOffer: boolean): Promise<SipResponse> {

@@ -135,6 +135,21 @@ describe('daemon/ipsec on the host kernel: XFRM policies in a network namespace'
     assert.match(left, /src 10\.30\.0\.9\/32 dst 10\.30\.0\.1\/32/);
   });
 
+  it('removeStale() over a dump that spans many datagrams (150 of ours among 150 foreign policies)', async () => {
+    const lines: string[] = [];
+    for (let i = 0; i < 300; i++) {
+      const reqid = i % 2 === 0 ? 0x494d0000 + i : 1000 + i;
+      lines.push(`xfrm policy add src 10.31.${i >> 8}.${i & 255} dst 10.31.255.1 proto udp sport ${10000 + i} dport 5060 dir out ` +
+        `tmpl src 10.31.${i >> 8}.${i & 255} dst 10.31.255.1 proto esp mode transport reqid ${reqid}`);
+    }
+    execFileSync('ip', ['-n', ns, '-batch', '-'], { input: lines.join('\n') + '\n' });
+    const { steps } = await driveInNetns(ns, [{ op: 'removeStale' }, { op: 'dump-policy' }]);
+    assert.deepEqual(steps[0], { ok: 150 });
+    const left = steps[1].ok as { tmpls: { reqid: number }[] }[];
+    assert.equal(left.length, 150);
+    assert.ok(left.every((p) => p.tmpls[0].reqid >= 1000 && p.tmpls[0].reqid < 1300), 'only foreign policies are left');
+  });
+
   it('allocateSpis(): distinct SPIs above the reserved range, never handed out twice', async () => {
     const { steps } = await driveInNetns(ns, [{ op: 'allocateSpis' }, { op: 'allocateSpis' }, { op: 'allocateSpis' }]);
     const spis = steps.flatMap((s) => Object.values(s.ok as { spiC: number; spiS: number }));

@@ -1,12 +1,16 @@
 // Interop with SIPp (a SIP stack written by others): it parses what our transport sends, and
 // our parser accepts what it sends, over UDP and TCP on IPv4 and IPv6 loopback.
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
 import { createResponse } from '../../../../daemon/sip/response.js';
 import { SipTransport } from '../../../../daemon/transport/sip-transport.js';
 import type { Received } from '../../../../daemon/transport/transport.js';
 import { command, requirePrerequisites } from '../../../helpers/prereq.js';
 import { hostOf, nextMessage, request } from './helpers.js';
-import { freePort, runSipp, type SippRun } from './sipp-runner.js';
+import { freePort, runSipp, type SippRun } from '../../../helpers/sipp-runner.js';
+
+const scenario = (name: string): string => join(dirname(fileURLToPath(import.meta.url)), 'sipp', name);
 
 for (const addr of ['127.0.0.1', '::1']) {
   for (const protocol of ['udp', 'tcp'] as const) {
@@ -26,7 +30,7 @@ for (const addr of ['127.0.0.1', '::1']) {
 
       it('SIPp as UAS answers the OPTIONS and REGISTER we send', async () => {
         const port = await freePort(addr);
-        sipp = await runSipp({ scenario: 'uas-options-register.xml', local: addr, port, transport: protocol === 'udp' ? 'u1' : 't1' });
+        sipp = await runSipp({ scenario: scenario('uas-options-register.xml'), local: addr, port, transport: protocol });
         ours = await SipTransport.open({ localAddress: addr, portS: 0, portC: 0 });
         const from = { address: addr, port: ours.portS };
         const t = protocol.toUpperCase();
@@ -58,7 +62,7 @@ for (const addr of ['127.0.0.1', '::1']) {
         const invalid: string[] = [];
         t.on('invalid', (e) => invalid.push(e.error.message));
         const port = await freePort(addr);
-        sipp = await runSipp({ scenario: 'uac-options-register.xml', local: addr, port, transport: protocol === 'udp' ? 'u1' : 't1', target: `${hostOf(addr)}:${t.portS}` });
+        sipp = await runSipp({ scenario: scenario('uac-options-register.xml'), local: addr, port, transport: protocol, target: `${hostOf(addr)}:${t.portS}` });
         const { code, errors } = await sipp.done;
         assert.deepEqual(invalid, []);
         assert.equal(code, 0, `SIPp failed: ${errors}`);
@@ -74,7 +78,7 @@ describe('SIPp interop: large request', function () {
     requirePrerequisites(this, [command('sipp')]);
     const addr = '127.0.0.1';
     const port = await freePort(addr);
-    const sipp = await runSipp({ scenario: 'uas-options-register.xml', local: addr, port, transport: 't1' });
+    const sipp = await runSipp({ scenario: scenario('uas-options-register.xml'), local: addr, port, transport: 'tcp' });
     const ours = await SipTransport.open({ localAddress: addr, portS: 0, portC: 0 });
     try {
       const from = { address: addr, port: ours.portS };

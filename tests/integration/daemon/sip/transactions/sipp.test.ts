@@ -1,6 +1,8 @@
 // The transaction layer over the real SipTransport against SIPp (a SIP stack written by
 // others) on loopback, UDP and TCP: our client transactions retransmit, ACK non-2xx finals and
 // complete; our server transactions absorb retransmissions, re-send responses, answer CANCEL.
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
 import { SystemClock } from '../../../../../daemon/sip/clock.js';
 import { SipEndpoint } from '../../../../../daemon/sip/endpoint.js';
@@ -11,7 +13,9 @@ import type { ServerTransaction, TransactionUser } from '../../../../../daemon/s
 import { SipTransport } from '../../../../../daemon/transport/sip-transport.js';
 import type { Destination, Received, SendOptions, Transport, TransportEvents } from '../../../../../daemon/transport/transport.js';
 import { command, requirePrerequisites } from '../../../../helpers/prereq.js';
-import { freePort, runSipp, type SippRun } from './sipp.js';
+import { freePort, runSipp, type SippRun } from '../../../../helpers/sipp-runner.js';
+
+const scenario = (name: string): string => join(dirname(fileURLToPath(import.meta.url)), 'sipp', name);
 
 const ADDR = '127.0.0.1';
 const hostOf = (addr: string): string => (addr.includes(':') ? `[${addr}]` : addr);
@@ -108,7 +112,7 @@ describe('SIP transactions against SIPp on loopback', function () {
 
   it('UDP: SIPp ignores our first REGISTER; the Timer E retransmission completes the transaction', async () => {
     const port = await freePort(ADDR);
-    sipp = await runSipp({ scenario: 'uas-register-drop-first.xml', local: ADDR, port, transport: 'udp', extra: ['-nr'] });
+    sipp = await runSipp({ scenario: scenario('uas-register-drop-first.xml'), local: ADDR, port, transport: 'udp', extra: ['-nr'] });
     const { ep, t } = await open({}, 200);
     const final = deferred<SipResponse>();
     const tx = ep.layer.sendRequest(request('REGISTER', `${ADDR}:${port}`, 'udp', 1), { address: ADDR, port, protocol: 'udp' }, {
@@ -127,7 +131,7 @@ describe('SIP transactions against SIPp on loopback', function () {
 
   it('TCP: the REGISTER goes out once (no retransmission on a reliable transport) and Timer K = 0 ends it', async () => {
     const port = await freePort(ADDR);
-    sipp = await runSipp({ scenario: 'uas-register.xml', local: ADDR, port, transport: 'tcp' });
+    sipp = await runSipp({ scenario: scenario('uas-register.xml'), local: ADDR, port, transport: 'tcp' });
     const { ep, t } = await open({}, 100);
     const final = deferred<SipResponse>();
     const tx = ep.layer.sendRequest(request('REGISTER', `${ADDR}:${port}`, 'tcp', 1), { address: ADDR, port, protocol: 'tcp' }, {
@@ -144,7 +148,7 @@ describe('SIP transactions against SIPp on loopback', function () {
   for (const [protocol, addr] of [['udp', ADDR], ['tcp', ADDR], ['udp', '::1'], ['tcp', '::1']] as const) {
     it(`${protocol.toUpperCase()} ${addr}: our INVITE client transaction ACKs SIPp's 486 (SIPp checks the ACK)`, async () => {
       const port = await freePort(addr);
-      sipp = await runSipp({ scenario: 'uas-invite-486.xml', local: addr, port, transport: protocol });
+      sipp = await runSipp({ scenario: scenario('uas-invite-486.xml'), local: addr, port, transport: protocol });
       const { ep, t } = await open({}, 200, addr);
       const statuses: number[] = [];
       const final = deferred<void>();
@@ -177,7 +181,7 @@ describe('SIP transactions against SIPp on loopback', function () {
         },
       }, 200, addr);
       const port = await freePort(addr);
-      sipp = await runSipp({ scenario: 'uac-invite-cancel.xml', local: addr, port, transport: protocol, target: `${hostOf(addr)}:${ourPort}` });
+      sipp = await runSipp({ scenario: scenario('uac-invite-cancel.xml'), local: addr, port, transport: protocol, target: `${hostOf(addr)}:${ourPort}` });
       const { code, errors } = await sipp.done;
       assert.equal(code, 0, `SIPp failed: ${errors}`);
       assert.deepEqual(requests, ['INVITE']);
@@ -207,7 +211,7 @@ describe('SIP transactions against SIPp on loopback', function () {
       },
     }, 200);
     const port = await freePort(ADDR);
-    sipp = await runSipp({ scenario: 'uac-invite-late-ack.xml', local: ADDR, port, transport: 'udp', target: `${ADDR}:${ourPort}` });
+    sipp = await runSipp({ scenario: scenario('uac-invite-late-ack.xml'), local: ADDR, port, transport: 'udp', target: `${ADDR}:${ourPort}` });
     const { code, errors } = await sipp.done;
     assert.equal(code, 0, `SIPp failed: ${errors}`);
     assert.deepEqual(methods, ['INVITE', 'BYE']);
@@ -230,7 +234,7 @@ describe('SIP transactions against SIPp on loopback', function () {
     const received: Received[] = [];
     t.inner.on('message', (m) => received.push(m));
     const port = await freePort(ADDR);
-    sipp = await runSipp({ scenario: 'uac-message-retransmit.xml', local: ADDR, port, transport: 'udp', target: `${ADDR}:${ourPort}`, extra: ['-nr'] });
+    sipp = await runSipp({ scenario: scenario('uac-message-retransmit.xml'), local: ADDR, port, transport: 'udp', target: `${ADDR}:${ourPort}`, extra: ['-nr'] });
     const { code, errors } = await sipp.done;
     assert.equal(code, 0, `SIPp failed: ${errors}`);
     assert.deepEqual(tuRequests, ['MESSAGE']);

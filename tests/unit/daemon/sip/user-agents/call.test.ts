@@ -120,6 +120,27 @@ describe('sip/user-agents INVITE UAC and UAS', () => {
     assert.equal(s.bob.ua.core.dialogCount, 0);
   });
 
+  it('accept() called from inside onPrack: the PRACK\'s 200 goes out before the INVITE\'s 200 (RFC 3262 3)', async () => {
+    const s = setup((call) => {
+      call.handlers.onPrack = () => call.accept();
+      call.progress(180, { reliable: true });
+    });
+    net = s.net;
+    let accepted: Session | undefined;
+    dial(s.alice, { onAccepted: (session) => void (accepted = session) });
+    await net.flush();
+    assert.deepEqual(net.sequence(), [
+      'alice>bob INVITE',
+      'bob>alice 180 INVITE',
+      'alice>bob PRACK',
+      'bob>alice 200 PRACK',
+      'bob>alice 200 INVITE',
+      'alice>bob ACK',
+    ]);
+    assert.ok(accepted);
+    assert.equal(s.bob.confirmed, 1);
+  });
+
   it('retransmits an unPRACKed reliable 183 at T1 doubling and rejects the INVITE with 504 after 64*T1', async () => {
     const s = setup((call) => call.progress(183, { reliable: true, body: { body: ANSWER } }));
     net = s.net;

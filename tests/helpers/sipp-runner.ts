@@ -1,14 +1,11 @@
-// Run SIPp (Debian sip-tester) against the transaction layer: each run in its own temp dir
-// (removed afterwards), on a port free for UDP and TCP, killed by the test if it outlives it.
+// Run SIPp (Debian sip-tester) as the far end of a test: each run in its own temp dir (removed
+// afterwards), on a port free for UDP and TCP, killed by the test if it outlives it.
 import { spawn } from 'node:child_process';
 import dgram from 'node:dgram';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-export const SCENARIOS = join(dirname(fileURLToPath(import.meta.url)), 'sipp');
+import { join } from 'node:path';
 
 /** A port free for both UDP and TCP on addr right now. */
 export async function freePort(addr: string): Promise<number> {
@@ -41,6 +38,7 @@ export interface SippRun {
 }
 
 export interface SippArgs {
+  /** path of the scenario file */
   scenario: string;
   local: string;
   port: number;
@@ -73,10 +71,10 @@ async function portBusy(addr: string, port: number, transport: 'udp' | 'tcp'): P
 
 /** Start SIPp; for a UAS this resolves once it listens. */
 export async function runSipp(args: SippArgs): Promise<SippRun> {
-  const dir = mkdtempSync(join(tmpdir(), 'imsdt-txn-sipp-'));
+  const dir = mkdtempSync(join(tmpdir(), 'imsdt-sipp-'));
   const argv = [
     ...(args.target ? [args.target] : []),
-    '-sf', join(SCENARIOS, args.scenario),
+    '-sf', args.scenario,
     '-i', args.local,
     '-p', String(args.port),
     '-t', args.transport === 'udp' ? 'u1' : 't1',
