@@ -5,6 +5,7 @@ import { farEndCommand } from './core/baresip-ctrl.js';
 import { down, status, up } from './core/lab.js';
 import { readState } from './core/state.js';
 import { addSubscriber, setSubscriberSqn } from './core/subscribers.js';
+import { networkDeregister } from './core/network-deregistration.js';
 import { umlDown, umlUp } from './core/uml.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,6 +19,8 @@ const USAGE = `usage: imsd-lab [--run-dir DIR] [--prefix NAME] <command>
   subscriber add --imsi IMSI --k K --opc OPC --msisdn MSISDN [--amf AMF]
   subscriber sqn --imsi IMSI --sqn HEX
                          set the HSS's last issued SQN (e.g. far ahead of the SIM's, for a resync)
+  deregister --imsi IMSI [--rejected]
+                         network-initiated de-registration NOTIFY to a subscribed UE (deactivated/rejected)
   far-end dial NUMBER | far-end answer | far-end hangup
 defaults: --run-dir $IMSD_LAB_RUN_DIR or /tmp/imsd-lab, --prefix $IMSD_LAB_PREFIX or imsdlab`;
 
@@ -40,6 +43,7 @@ async function main(argv: string[]): Promise<number> {
       msisdn: { type: 'string' },
       amf: { type: 'string' },
       sqn: { type: 'string' },
+      rejected: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -98,6 +102,16 @@ async function main(argv: string[]): Promise<number> {
       // A running HSS re-reads the file on its own; return once it has (it logs each reload).
       if (top && (await waitForHssReload(cur, reloads))) console.log(`subscriber ${values.imsi} (${values.msisdn}) added; the HSS has it`);
       else console.log(`subscriber ${values.imsi} (${values.msisdn}) added`);
+      return 0;
+    }
+    case 'deregister': {
+      if (!values.imsi) break;
+      if (top?.mode === 'uml' && !values['inside-uml']) {
+        console.error('deregister reaches the P-CSCF only from inside User-Mode Linux (its control socket lives there)');
+        return 2;
+      }
+      const answer = await networkDeregister(cur, values.imsi, values.rejected ? 'rejected' : 'deactivated');
+      console.log(`de-registration NOTIFY to ${values.imsi}: ${answer}`);
       return 0;
     }
     case 'far-end': {

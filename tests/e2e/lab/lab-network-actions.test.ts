@@ -65,8 +65,8 @@ describe('imsd-lab network-side actions with SIPp as the UE', function () {
   });
 
   /** Start SIPp in the UE namespace; resolves with its exit code once it ends. */
-  function sipp(target: string, name: string, extra: string[] = []): { done: Promise<number>; log: string; errors: string } {
-    const scenario = readFileSync(join(HERE, 'sipp', 'register-subscribe.xml'), 'utf8')
+  function sipp(target: string, name: string, extra: string[] = [], tail = ''): { done: Promise<number>; log: string; errors: string } {
+    const scenario = readFileSync(join(HERE, 'sipp', 'register-subscribe.xml'), 'utf8').replace('</scenario>', `${tail}</scenario>`)
       .replaceAll('IMSI', IMSI).replaceAll('DOMAIN', DOMAIN)
       .replaceAll('AKA_K', K_TEXT).replaceAll('AKA_OP', OP_TEXT).replaceAll('AKA_AMF', AMF_TEXT);
     const sf = join(dir, `${name}.xml`);
@@ -87,6 +87,41 @@ describe('imsd-lab network-side actions with SIPp as the UE', function () {
     const code = await run.done;
     assert.equal(code, 0, `SIPp: ${read(run.errors).slice(0, 1200)}\nP-CSCF: ${read(join(status.logDir, 'pcscf.log')).split('\n').filter((l) => /ERROR.*send|NOTIFY/.test(l)).slice(-4).join('\n')}`);
     assert.match(read(run.log), /NOTIFY-1 \[?state=.active./);
+  });
+
+  it('deregister: the UE gets the de-registration NOTIFY in its reg-event dialog (contact terminated, deactivated)', async () => {
+    // after NOTIFY-1, wait for the lab's NOTIFY and answer it
+    const tail = `  <recv request="NOTIFY">
+    <action>
+      <ereg regexp="&lt;contact [^&gt;]*&gt;" search_in="body" check_it="true" assign_to="contact"/>
+      <ereg regexp="Subscription-State:.*" search_in="msg" check_it="true" assign_to="substate"/>
+      <log message="NOTIFY-2 CONTACT [$contact] [$substate]"/>
+    </action>
+  </recv>
+  <send>
+    <![CDATA[
+      SIP/2.0 200 OK
+      [last_Via:]
+      [last_From:]
+      [last_To:]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Content-Length: 0
+
+    ]]>
+  </send>
+`;
+    const run = sipp(`${status.pcscf.address}:${status.pcscf.port}`, 'dereg', ['-timeout', '40'], tail);
+    const end = Date.now() + 30_000;
+    while (!read(run.log).includes('NOTIFY-1') && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
+    assert.match(read(run.log), /NOTIFY-1/, read(run.errors).slice(0, 800));
+    const d = await lab.cli(['deregister', '--imsi', IMSI]);
+    assert.equal(d.code, 0, d.stderr);
+    assert.match(d.stdout, /SIP\/2\.0 200 OK/);
+    assert.equal(await run.done, 0, read(run.errors).slice(0, 800));
+    const line = /NOTIFY-2 .*/.exec(read(run.log))?.[0] ?? '';
+    assert.match(line, /<contact [^\]]*state="terminated" event="deactivated"/, line);
+    assert.match(line, /Subscription-State: terminated;reason=deactivated/, line);
   });
 
   it('subscriber sqn: the HSS issues the next vector after the SQN it was given', async () => {

@@ -7,6 +7,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { down, up } from '../../../lab/core/lab.js';
 import { run, sleep } from '../../../lab/core/exec.js';
+import { networkDeregister } from '../../../lab/core/network-deregistration.js';
 import { addSubscriber, readSubscribers, setSubscriberSqn } from '../../../lab/core/subscribers.js';
 import { defaultOptions, FAILURE_TEST_USERS, names, type LabOptions } from '../../../lab/options.js';
 import { RegistrationCli } from './registration-cli.js';
@@ -26,9 +27,11 @@ export interface LabRunPlan {
  * the UE asking for it), unsupported-algorithms (the lab's P-CSCF offers an algorithm set nobody
  * supports): must fail before any SA exists. malformed-reginfo: registered, then a NOTIFY whose
  * reginfo is broken; must stay registered. reregister: a short registration, refreshed at half
- * of it (TS 24.229 5.1.1.4.1), with a new challenge and (with IPsec) a new SA set.
+ * of it (TS 24.229 5.1.1.4.1), with a new challenge and (with IPsec) a new SA set. ni-deactivated,
+ * ni-rejected: registered, then the lab's network-initiated de-registration NOTIFY (TS 24.229
+ * 5.1.1.7: "deactivated" → register again, "rejected" → do not).
  */
-export type ScenarioName = 'reregister' | 'register' | 'resync' | 'dead-pcscf' | 'no-security-server' | 'unsupported-algorithms' | 'malformed-reginfo';
+export type ScenarioName = 'ni-deactivated' | 'ni-rejected' | 'reregister' | 'register' | 'resync' | 'dead-pcscf' | 'no-security-server' | 'unsupported-algorithms' | 'malformed-reginfo';
 
 export interface ScenarioResult {
   name: string;
@@ -51,6 +54,9 @@ export interface ScenarioResult {
   failure?: { state: string; lastFailure?: unknown };
   /** malformed-reginfo: states published after the broken NOTIFY arrived */
   statesAfterNotify?: string[];
+  /** ni-*: the UE's answer to the NOTIFY and the states after it */
+  notifyAnswer?: string;
+  statesAfterDereg?: { state: string; lastFailure?: unknown }[];
   /** reregister: granted expiry, ms from registered to registered again, SPIs before and after */
   grantedExpires?: number;
   reregisteredAfterMs?: number;
@@ -90,6 +96,7 @@ async function runScenario(name: string, o: LabOptions, plan: LabRunPlan): Promi
   const n = names(o);
   const t = plan.slow ? 6 : 1;
   const imsi = {
+    'ni-deactivated': '001010000000002', 'ni-rejected': '001010000000003',
     register: '001010000000001', reregister: '001010000000001', resync: '001010000000002', 'dead-pcscf': '001010000000003',
     'no-security-server': '001010000000001', 'unsupported-algorithms': FAILURE_TEST_USERS.unsupportedAlgorithms.imsi,
     'malformed-reginfo': FAILURE_TEST_USERS.malformedReginfo.imsi,
@@ -156,6 +163,15 @@ async function runScenario(name: string, o: LabOptions, plan: LabRunPlan): Promi
       r.reregisteredAfterMs = again.at - reg.at;
       await sleep(1000 * t); // the old SA set goes once the new one carried the 200 OK
       if (plan.ipsec) r.spisAfter = await xfrmSpis(n.ueNs);
+    }
+    if (name === 'ni-deactivated' || name === 'ni-rejected') {
+      await sleep(1500 * t); // the S-CSCF's first NOTIFY has passed the P-CSCF
+      const from = cli.states.length;
+      r.notifyAnswer = await networkDeregister(o, imsi, name === 'ni-rejected' ? 'rejected' : 'deactivated');
+      if (name === 'ni-deactivated') await cli.waitFor((s) => s.state === 'registered', 30_000 * t, from);
+      else await cli.waitFor((s) => s.state !== 'registered', 10_000 * t, from);
+      await sleep(2000 * t);
+      r.statesAfterDereg = cli.states.slice(from).map((x) => ({ state: x.snap.state, lastFailure: x.snap.lastFailure }));
     }
     const registeredIndex = cli.states.length;
     // let the reg-event SUBSCRIBE/NOTIFY happen (over the SAs with IPsec)

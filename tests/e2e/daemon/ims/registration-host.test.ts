@@ -1,6 +1,7 @@
 // imsd's registration service (daemon/ims/registration/cli.ts) against the lab on the host kernel,
 // without IPsec (the host has no ESP): register, reg-event subscription, de-registration on
-// SIGTERM; re-registration of a short registration; resync with the HSS's SQN far ahead of the SIM; a P-CSCF list whose first entry never
+// SIGTERM; network-initiated de-registration (the lab's NOTIFY, "deactivated" and "rejected");
+// re-registration of a short registration; resync with the HSS's SQN far ahead of the SIM; a P-CSCF list whose first entry never
 // answers; and the failure cases that need no ESP: the UE asks for sec-agree and the 401 has no
 // Security-Server, or offers only an algorithm set the UE does not support (both must fail before
 // any SA exists), and a reg-event NOTIFY with a malformed reginfo body (must stay registered). The
@@ -31,7 +32,7 @@ describe('imsd registration against the lab on the host (no IPsec)', function ()
     requirePrerequisites(this, [root(), command('kamailio'), command('baresip'), command('tcpdump'), command('tshark')]);
     result = await labRun({
       runDir: join(work, 'lab'), prefix: `rh${randomBytes(3).toString('hex')}`, work, ipsec: false, slow: false,
-      scenarios: ['reregister', 'register', 'resync', 'dead-pcscf', 'no-security-server', 'unsupported-algorithms', 'malformed-reginfo'],
+      scenarios: ['ni-deactivated', 'ni-rejected', 'reregister', 'register', 'resync', 'dead-pcscf', 'no-security-server', 'unsupported-algorithms', 'malformed-reginfo'],
     });
   });
 
@@ -72,6 +73,25 @@ describe('imsd registration against the lab on the host (no IPsec)', function ()
     const i = s.states.indexOf('reregistering');
     assert.ok(i > 0 && s.states.slice(i).includes('registered'), s.states.join(' → '));
     assert.equal(s.finalState, 'deregistered');
+  });
+
+  it('network-initiated de-registration "deactivated": the UE answers 200 and registers again', () => {
+    const s = scenario('ni-deactivated');
+    assert.ok(s.ok, s.error);
+    assert.equal(s.notifyAnswer, 'SIP/2.0 200 OK');
+    // TS 24.229 5.1.1.7: deactivated → a new initial registration
+    assert.deepEqual(s.statesAfterDereg?.map((x) => x.state).slice(0, 3), ['registering', 'authenticating', 'registered'], JSON.stringify(s.statesAfterDereg));
+    assert.equal(s.finalState, 'deregistered');
+  });
+
+  it('network-initiated de-registration "rejected": the UE answers 200 and does not register again', () => {
+    const s = scenario('ni-rejected');
+    assert.ok(s.ok, s.error);
+    assert.equal(s.notifyAnswer, 'SIP/2.0 200 OK');
+    const after = s.statesAfterDereg ?? [];
+    assert.equal(after[0]?.state, 'failed', JSON.stringify(after));
+    assert.equal((after[0]?.lastFailure as { kind?: string } | undefined)?.kind, 'rejected');
+    assert.ok(!after.some((x) => x.state === 'registering'), 'no new attempt');
   });
 
   it('resynchronises when the HSS SQN is far ahead of the SIM', () => {
