@@ -378,8 +378,11 @@ export class RegistrationMachine {
     this.#fail({ kind: why, reason: message, status: why === 'timeout' ? 408 : 503 }, true);
   }
 
-  /** The body of a reg-event NOTIFY (RFC 3680), TS 24.229 5.1.1.7. */
-  reginfo(body: string): void {
+  /**
+   * The body of a reg-event NOTIFY (RFC 3680), TS 24.229 5.1.1.7. `subscriptionTerminated`: the
+   * NOTIFY's Subscription-State was terminated, so the subscription is over already.
+   */
+  reginfo(body: string, options: { subscriptionTerminated?: boolean } = {}): void {
     if (this.#state !== 'registered' && this.#state !== 'reregistering') return;
     let doc;
     try {
@@ -398,6 +401,11 @@ export class RegistrationMachine {
     this.#reginfoVersion = doc.version;
     const { impus, action } = decideOnReginfo(doc, this.#snapshot.impus, this.#snapshot.defaultImpu, (c) => this.#isOurContact(c));
     this.#snapshot.impus = impus;
+    // RFC 6665 4.1.3: a NOTIFY with Subscription-State terminated ends the subscription; it needs
+    // no un-SUBSCRIBE (which would also leave in clear once the SAs are gone). When the
+    // registration stays, subscriptionEnded() follows and subscribes again.
+    const ends = action.kind === 'rejected' || action.kind === 'probation' || action.kind === 'register-again';
+    if (ends && options.subscriptionTerminated) this.#subscribed = false;
     switch (action.kind) {
       case 'rejected':
         this.#fail({ kind: 'rejected', reason: 'registration rejected by the network (reg event)' }, false);

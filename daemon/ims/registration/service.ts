@@ -285,7 +285,7 @@ class RegistrationService implements Registration {
           expires: 600000,
           routes: a.routes.map((r) => parseNameAddr(r, 'Route')),
           headers: a.headers,
-          onNotify: (n) => m.reginfo(n.body.toString('utf8')),
+          onNotify: (n, ss) => m.reginfo(n.body.toString('utf8'), { subscriptionTerminated: ss.state === 'terminated' }),
           onTerminated: (why) => {
             if (s.subscription === client) s.subscription = undefined;
             m.subscriptionEnded(why.reason, why.retryAfter);

@@ -424,6 +424,44 @@ describe('ims/registration RegistrationMachine (TS 24.229 5.1.1, TS 33.203)', ()
       assert.equal(h.clock.pending, 0);
     });
 
+    it('a NOTIFY that terminates the subscription needs no un-SUBSCRIBE (RFC 6665 4.1.3): rejected, deactivated, probation', () => {
+      for (const [event, state] of [['rejected', 'failed'], ['deactivated', 'registering'], ['probation', 'backoff']] as const) {
+        const h = new Harness();
+        h.register();
+        h.machine.reginfo(reginfo(1, 'terminated', event), { subscriptionTerminated: true });
+        assert.equal(h.state, state, event);
+        assert.equal(h.of('unsubscribe').length, 0, `${event}: no un-SUBSCRIBE`);
+        assert.deepEqual(h.leaked, [], event);
+        // the terminated subscription's own end changes nothing more
+        h.machine.subscriptionEnded(event);
+        assert.equal(h.state, state, event);
+        assert.equal(h.of('subscribe').length, 1, event);
+      }
+    });
+
+    it('a terminating NOTIFY that leaves us registered: no un-SUBSCRIBE, a new subscription later', () => {
+      const h = new Harness();
+      h.register();
+      h.machine.reginfo(reginfo(1, 'active', 'registered'), { subscriptionTerminated: true });
+      h.machine.subscriptionEnded('timeout');
+      assert.equal(h.of('unsubscribe').length, 0);
+      h.clock.advance(30_000);
+      assert.equal(h.of('subscribe').length, 2);
+    });
+
+    it('deactivated while the subscription stays active: the subscription is ended with an un-SUBSCRIBE, then made again', () => {
+      const h = new Harness();
+      h.register();
+      h.machine.reginfo(reginfo(1, 'terminated', 'deactivated'), { subscriptionTerminated: false });
+      assert.equal(h.of('unsubscribe').length, 1);
+      h.spis();
+      h.challenge();
+      h.akaOk();
+      h.install();
+      h.ok();
+      assert.equal(h.of('subscribe').length, 2);
+    });
+
     it('probation → retry after retry-after', () => {
       const h = new Harness();
       h.register();
