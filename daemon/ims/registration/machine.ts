@@ -172,6 +172,8 @@ export class RegistrationMachine {
   /** a new set waiting for its REGISTER's 200 */
   #newSas: { set: InstalledSaSet; server: SecMechanism } | undefined;
   #subscribed = false;
+  /** clock time (ms) at which the current registration expires, while registered */
+  #registeredUntil: number | undefined;
   #reginfoVersion = -1;
   #timer: TimerHandle | undefined;
   #snapshot: RegistrationSnapshot = { state: 'idle', impus: [], serviceRoute: [] };
@@ -361,7 +363,9 @@ export class RegistrationMachine {
     else if (s === 403 || s === 404) this.#fail({ kind: 'forbidden', reason: `REGISTER refused`, status: s, statusText: res.reason }, false);
     else {
       const retryAfter = Number(res.headers.get('Retry-After')?.split(/[;\s(]/)[0]);
-      this.#fail({ kind: s >= 500 ? 'server-error' : 'unexpected-response', reason: 'REGISTER failed', status: s, statusText: res.reason }, true, Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined);
+      const failure: RegistrationFailure = { kind: s >= 500 ? 'server-error' : 'unexpected-response', reason: 'REGISTER failed', status: s, statusText: res.reason };
+      const after = Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined;
+      if (!this.#keepRegistration(failure, after)) this.#fail(failure, true, after);
     }
   }
 
@@ -375,7 +379,8 @@ export class RegistrationMachine {
       return;
     }
     // RFC 3261 8.1.3.1: a timeout counts as 408, a transport error as 503; try the next P-CSCF
-    this.#fail({ kind: why, reason: message, status: why === 'timeout' ? 408 : 503 }, true);
+    const failure: RegistrationFailure = { kind: why, reason: message, status: why === 'timeout' ? 408 : 503 };
+    if (!this.#keepRegistration(failure)) this.#fail(failure, true);
   }
 
   /**
@@ -421,6 +426,7 @@ export class RegistrationMachine {
         return;
       case 'shortened':
         this.#snapshot.expires = action.expires;
+        this.#registeredUntil = this.#o.clock.now() + action.expires * 1000;
         this.#scheduleReRegister(action.expires);
         break;
       case 'none':
@@ -625,6 +631,7 @@ export class RegistrationMachine {
       serviceRoute,
       ...(this.#server ? { secAgree: { alg: this.#server.alg, ealg: this.#server.ealg } } : {}),
     };
+    this.#registeredUntil = this.#o.clock.now() + expires * 1000;
     this.#scheduleReRegister(expires);
     this.#setState('registered');
     if (!this.#subscribed) this.#subscribe();
@@ -694,11 +701,65 @@ export class RegistrationMachine {
     this.#creds = undefined;
     this.#challenge = undefined;
     this.#spis = undefined;
+    this.#registeredUntil = undefined;
     this.#snapshot.impus = [];
     delete this.#snapshot.defaultImpu;
     delete this.#snapshot.expires;
     delete this.#snapshot.secAgree;
     this.#snapshot.serviceRoute = [];
+  }
+
+  /**
+   * A re-registration that failed (5xx, other 4xx, Timer F, transport error) does not end the
+   * registration: its binding at the S-CSCF (and the P-CSCF's SAs) stay valid until it expires
+   * (RFC 3261 10.2.1: a failed refresh leaves the binding as it was), so the UE stays registered,
+   * keeps the current SA set (TS 33.203 7.4: a new set that was not taken into use goes) and the
+   * subscription, and tries the re-registration again after the RFC 5626 4.5 back-off
+   * (Retry-After wins). Only when the registration has expired meanwhile does it start an
+   * initial registration (TS 24.229 5.1.1.2). Returns false when this does not apply.
+   */
+  #keepRegistration(failure: RegistrationFailure, retryAfterSeconds?: number): boolean {
+    if (this.#state !== 'reregistering' || this.#registeredUntil === undefined) return false;
+    if (this.#ipsec && !this.#sas) return false;
+    const left = this.#registeredUntil - this.#o.clock.now();
+    if (left <= 0) return false;
+    this.#clearTimer();
+    this.#newToken();
+    this.#pending = undefined;
+    this.#dropNewSas();
+    this.#challenge = undefined;
+    this.#challenges = 0;
+    this.#failures += 1;
+    const seconds = retryAfterSeconds ?? backoffSeconds(this.#failures, (this.#o.jitter ?? Math.random)(), this.#cfg.backoff);
+    const ms = Math.round(seconds * 1000);
+    if (ms < left) {
+      this.#snapshot.lastFailure = { ...failure, retryInMs: ms };
+      this.#log.warning('re-registration failed: still registered, trying again', { kind: failure.kind, status: failure.status, retryInMs: ms, expiresInMs: Math.round(left) });
+      this.#timer = this.#o.clock.setTimer(ms, () => {
+        this.#timer = undefined;
+        this.#reRegister();
+      });
+    } else {
+      // no retry fits before the expiry: when the registration has run out, register anew
+      const expiresIn = Math.ceil(left);
+      this.#snapshot.lastFailure = { ...failure, retryInMs: expiresIn };
+      this.#log.warning('re-registration failed: still registered until the registration expires', { kind: failure.kind, status: failure.status, expiresInMs: expiresIn });
+      this.#timer = this.#o.clock.setTimer(expiresIn, () => {
+        this.#timer = undefined;
+        this.#registrationExpired();
+      });
+    }
+    this.#setState('registered');
+    return true;
+  }
+
+  /** the registration ran out without a successful re-registration */
+  #registrationExpired(): void {
+    if (this.#state !== 'registered') return;
+    this.#log.notice('registration expired: registering again');
+    this.#teardown();
+    this.#snapshot.lastFailure = { kind: 'timeout', reason: 'registration expired without a successful re-registration' };
+    this.#beginInitial();
   }
 
   #fail(failure: RegistrationFailure, retry: boolean, retryAfterSeconds?: number): void {

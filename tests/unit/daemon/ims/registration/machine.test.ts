@@ -203,6 +203,115 @@ describe('ims/registration RegistrationMachine (TS 24.229 5.1.1, TS 33.203)', ()
     });
   });
 
+  describe('failed re-registration: still registered until the registration expires', () => {
+    it('5xx: stays registered over the same SAs and subscription, retries after the back-off, then 200', () => {
+      const h = new Harness();
+      h.register(3600);
+      h.clock.advance(3000_000);
+      h.spis();
+      h.respond(500);
+      assert.equal(h.state, 'registered');
+      assert.deepEqual(h.machine.snapshot.lastFailure, { kind: 'server-error', reason: 'REGISTER failed', status: 500, statusText: 'Server Internal Error', retryInMs: 30000 });
+      assert.deepEqual(h.leaked, [1], 'the SA set stays');
+      assert.equal(h.of('unsubscribe').length, 0);
+      assert.deepEqual(h.machine.snapshot.impus.length > 0, true);
+      const sent = h.sent.length;
+      h.clock.advance(29_999);
+      assert.equal(h.sent.length, sent);
+      h.clock.advance(1);
+      assert.equal(h.state, 'reregistering');
+      h.spis();
+      const a = h.last('send');
+      assert.equal(a.flow, 'protected');
+      assert.deepEqual(a.dest, { address: '10.0.0.1', port: 5203 }, 'the same P-CSCF');
+      assert.equal(a.request.callId, h.sent[0]!.callId, 'a re-registration, not an initial one');
+      h.ok(3600);
+      assert.equal(h.state, 'registered');
+      assert.equal(h.machine.snapshot.lastFailure, undefined);
+      assert.equal(h.of('subscribe').length, 1);
+    });
+
+    it('Timer F and transport errors: the same; Retry-After of a 503 wins', () => {
+      const h = new Harness();
+      h.register(3600);
+      h.clock.advance(3000_000);
+      h.spis();
+      h.machine.requestFailed(h.last('send').token, 'timeout', 'Timer F');
+      assert.equal(h.state, 'registered');
+      assert.equal(h.machine.snapshot.lastFailure?.kind, 'timeout');
+      h.clock.advance(30_000);
+      h.spis();
+      h.machine.requestFailed(h.last('send').token, 'transport', 'ECONNREFUSED');
+      assert.equal(h.state, 'registered');
+      assert.equal(h.machine.snapshot.lastFailure?.retryInMs, 60_000, 'the back-off grows');
+      h.clock.advance(60_000);
+      h.spis();
+      h.respond(503, [['Retry-After', '12']]);
+      assert.equal(h.machine.snapshot.lastFailure?.retryInMs, 12_000);
+      h.clock.advance(12_000);
+      assert.equal(h.state, 'reregistering');
+      assert.deepEqual(h.leaked, [1]);
+    });
+
+    it('a failure after re-authentication (the old set is already gone, break before make) backs off and leaks nothing', () => {
+      const h = new Harness();
+      h.register(3600);
+      h.clock.advance(3000_000);
+      h.spis();
+      h.challenge([SERVER.replace('spi-c=4001;spi-s=4002', 'spi-c=4011;spi-s=4012')]);
+      h.akaOk();
+      h.install();
+      h.respond(500);
+      // without an SA set nothing can be sent protected: an initial registration after the back-off
+      assert.equal(h.state, 'backoff');
+      assert.deepEqual(h.leaked, []);
+    });
+
+    it('when no retry succeeds before the expiry: initial registration once the registration has run out', () => {
+      const h = new Harness();
+      h.register(1000);
+      h.clock.advance(500_000);
+      const waits: number[] = [];
+      for (;;) {
+        assert.equal(h.state, 'reregistering');
+        h.spis();
+        h.machine.requestFailed(h.last('send').token, 'timeout', 'Timer F');
+        assert.equal(h.state, 'registered');
+        const ms = h.machine.snapshot.lastFailure!.retryInMs!;
+        waits.push(ms);
+        const t = h.clock.now();
+        h.clock.advance(ms);
+        if (h.state !== 'reregistering') {
+          assert.equal(t + ms, 1000_000, 'at the expiry');
+          break;
+        }
+      }
+      // retries at 530 s, 590 s, 710 s, 950 s; the next (480 s) would be after the expiry
+      assert.deepEqual(waits, [30_000, 60_000, 120_000, 240_000, 50_000]);
+      assert.equal(h.state, 'registering');
+      assert.deepEqual(h.leaked, [], 'the expired registration\'s SAs are gone');
+      assert.equal(h.of('unsubscribe').length, 1);
+      h.spis();
+      assert.equal(h.last('send').flow, 'unprotected');
+      assert.notEqual(h.last('send').request.callId, h.sent[0]!.callId);
+    });
+
+    it('403 on a re-registration still ends it (5.1.1.5.1), and an initial registration\'s 5xx still backs off', () => {
+      const h = new Harness();
+      h.register(3600);
+      h.clock.advance(3000_000);
+      h.spis();
+      h.respond(403);
+      assert.equal(h.state, 'failed');
+      assert.deepEqual(h.leaked, []);
+      const g = new Harness();
+      g.machine.start();
+      g.spis();
+      g.respond(500);
+      assert.equal(g.state, 'backoff');
+    });
+  });
+
   describe('failures', () => {
     it('423 → the same REGISTER again with Min-Expires', () => {
       const h = new Harness();
