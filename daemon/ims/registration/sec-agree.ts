@@ -34,11 +34,10 @@ export const FULL_OFFER: readonly AlgorithmPair[] = [
 ];
 
 /**
- * What we offer unless configured: one pair. With all four, REGISTER outgrows 1300 bytes and
- * RFC 3261 18.1.1 moves it to TCP, which P-CSCFs listening on UDP only (the lab's Kamailio)
- * refuse; hmac-sha-1-96 with null encryption is what every P-CSCF must take (TS 33.203 6.1).
+ * What we offer unless configured: every pair. REGISTER then outgrows 1300 bytes and goes over TCP
+ * (RFC 3261 18.1.1), so the P-CSCF must listen on TCP too (the lab's does).
  */
-export const DEFAULT_OFFER: readonly AlgorithmPair[] = [FULL_OFFER[0]!];
+export const DEFAULT_OFFER: readonly AlgorithmPair[] = FULL_OFFER;
 
 export interface UeSecurityParams {
   spiC: number;

@@ -90,17 +90,35 @@ describe('ims/registration RegistrationMachine (TS 24.229 5.1.1, TS 33.203)', ()
       assert.deepEqual(h.leaked, [1], 'the live set stays until de-registration');
     });
 
-    it('offers one pair unless configured, keeping REGISTER under 1300 bytes (RFC 3261 18.1.1)', () => {
+    it('offers all four pairs unless configured; REGISTER is then over 1300 bytes (RFC 3261 18.1.1: TCP)', () => {
       const d = 'ims.mnc001.mcc001.3gppnetwork.org';
       const h = new Harness(config({ offer: undefined, homeDomain: d, impi: `001010000000001@${d}`, impu: `sip:001010000000001@${d}`, userAgent: 'imsd/0.1' }));
       h.machine.start();
       h.spis();
-      assert.deepEqual(hdr(h.sent[0]!, 'Security-Client').map((v) => v.replace(/;spi-c.*/, '')), ['ipsec-3gpp;alg=hmac-sha-1-96;ealg=null']);
+      assert.deepEqual(hdr(h.sent[0]!, 'Security-Client').map((v) => v.replace(/;spi-c.*/, '')), [
+        'ipsec-3gpp;alg=hmac-sha-1-96;ealg=null',
+        'ipsec-3gpp;alg=hmac-sha-1-96;ealg=aes-cbc',
+        'ipsec-3gpp;alg=hmac-md5-96;ealg=null',
+        'ipsec-3gpp;alg=hmac-md5-96;ealg=aes-cbc',
+      ]);
+      h.challenge([SERVER_MD5, SERVER]);
+      h.akaOk();
+      assert.equal(h.last('install-sas').spec.integrity, 'hmac-md5-96', 'the higher q among offered pairs');
+      h.install();
+      // + the Via the layer adds, and 10-digit SPIs instead of 4 in Security-Client and Security-Verify
+      const size = serializeMessage(h.last('send').request).length + 80 + 4 * 6;
+      assert.ok(size > 1300, `protected REGISTER is ${size} bytes`);
+    });
+
+    it('a one-pair offer keeps REGISTER under 1300 bytes (UDP)', () => {
+      const d = 'ims.mnc001.mcc001.3gppnetwork.org';
+      const h = new Harness(config({ offer: [{ alg: 'hmac-sha-1-96', ealg: 'null' }], homeDomain: d, impi: `001010000000001@${d}`, impu: `sip:001010000000001@${d}`, userAgent: 'imsd/0.1' }));
+      h.machine.start();
+      h.spis();
       h.challenge([SERVER_MD5, SERVER]);
       h.akaOk();
       assert.equal(h.last('install-sas').spec.integrity, 'hmac-sha-1-96', 'the md5 entry was not offered');
       h.install();
-      // + the Via the layer adds, and 10-digit SPIs instead of 4 in Security-Client and Security-Verify
       const size = serializeMessage(h.last('send').request).length + 80 + 4 * 6;
       assert.ok(size < 1300, `protected REGISTER is ${size} bytes`);
     });

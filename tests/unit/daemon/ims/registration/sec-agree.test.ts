@@ -3,9 +3,10 @@ import { SecAgreeError } from '../../../../../daemon/ims/registration/errors.js'
 import { buildSecurityClient, chooseMechanism, FULL_OFFER, parseSecurityMechanism } from '../../../../../daemon/ims/registration/sec-agree.js';
 
 describe('ims/registration sec-agree headers (RFC 3329, TS 33.203 annex H)', () => {
-  it('offers one pair by default, every pair with FULL_OFFER, with the UE SPIs and ports', () => {
-    assert.deepEqual(buildSecurityClient({ spiC: 1, spiS: 2, portC: 3, portS: 4 }), ['ipsec-3gpp;alg=hmac-sha-1-96;ealg=null;spi-c=1;spi-s=2;port-c=3;port-s=4']);
-    const v = buildSecurityClient({ spiC: 1111, spiS: 2222, portC: 5100, portS: 5101 }, FULL_OFFER);
+  it('offers every pair by default (FULL_OFFER), one with a one-pair offer, with the UE SPIs and ports', () => {
+    assert.deepEqual(buildSecurityClient({ spiC: 1, spiS: 2, portC: 3, portS: 4 }, [FULL_OFFER[0]!]), ['ipsec-3gpp;alg=hmac-sha-1-96;ealg=null;spi-c=1;spi-s=2;port-c=3;port-s=4']);
+    assert.deepEqual(buildSecurityClient({ spiC: 1, spiS: 2, portC: 3, portS: 4 }).length, 4);
+    const v = buildSecurityClient({ spiC: 1111, spiS: 2222, portC: 5100, portS: 5101 });
     assert.deepEqual(v, [
       'ipsec-3gpp;alg=hmac-sha-1-96;ealg=null;spi-c=1111;spi-s=2222;port-c=5100;port-s=5101',
       'ipsec-3gpp;alg=hmac-sha-1-96;ealg=aes-cbc;spi-c=1111;spi-s=2222;port-c=5100;port-s=5101',
@@ -26,7 +27,7 @@ describe('ims/registration sec-agree headers (RFC 3329, TS 33.203 annex H)', () 
   });
 
   it('chooses the highest q among the pairs it offered', () => {
-    assert.throws(() => chooseMechanism(['ipsec-3gpp;alg=hmac-md5-96;ealg=null;spi-c=1;spi-s=2;port-c=3;port-s=4']), SecAgreeError, 'md5 was not offered by default');
+    assert.throws(() => chooseMechanism(['ipsec-3gpp;alg=hmac-md5-96;ealg=null;spi-c=1;spi-s=2;port-c=3;port-s=4'], [FULL_OFFER[0]!]), SecAgreeError, 'md5 was not offered');
     const m = chooseMechanism([
       'ipsec-3gpp;alg=hmac-md5-96;ealg=null;spi-c=1;spi-s=2;port-c=3;port-s=4;q=0.5',
       'tls;q=0.9',
