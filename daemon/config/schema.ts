@@ -240,7 +240,9 @@ function checkTogether(c: ImsdConfig, at: Map<string, IniEntry>, groups: Map<str
       if (at.has(`Sim.${k}`)) fail(`Sim.${k}`, `${k} applies only to Source=soft (the card has its own)`);
     }
     if (s.source !== 'pcsc' && s.reader !== undefined) fail('Sim.Reader', 'Reader applies only to Source=pcsc');
-    if (at.has('Ims.Impi')) fail('Ims.Impi', 'Impi applies only to Source=soft (the card has its own)');
+    for (const k of ['Impi', 'Domain'] as const) {
+      if (at.has(`Ims.${k}`)) fail(`Ims.${k}`, `${k} applies only to Source=soft (the card has its own)`);
+    }
   }
   if (c.general.modem === 'simulated' && !c.ims.interface) {
     fail('General.Modem', 'Modem=simulated needs Interface in [Ims] (the interface whose address stands for the IMS PDN)');
