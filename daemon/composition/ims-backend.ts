@@ -54,6 +54,10 @@ export class RegistrationBackend implements ImsBackend {
 
   #onState = (s: RegistrationSnapshot): void => {
     const before = [this.registered, this.voiceCapable];
+    if (s.state !== this.#state) {
+      const f = s.lastFailure;
+      this.#o.logger.notice('registration state', { state: s.state, impu: s.defaultImpu, pcscf: s.pcscf ? `${s.pcscf.address}:${s.pcscf.port}` : undefined, failure: f ? `${f.kind}: ${f.reason}` : undefined });
+    }
     this.#state = s.state;
     if (this.registered) this.#everRegistered = true;
     if (before[0] !== this.registered || before[1] !== this.voiceCapable) this.events.emit('change');
