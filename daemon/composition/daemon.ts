@@ -79,7 +79,7 @@ export async function startImsd(c: ImsdConfig, logger: Logger): Promise<Imsd> {
       modemPath: c.general.modemPath,
       ims: backend,
       stateDir: c.general.stateDir,
-      logger: logger.child('dbus'),
+      logger,
       modemInfo: { Name: 'imsd simulated modem', Manufacturer: 'imsd', Model: 'simulated', Revision: USER_AGENT },
     });
     logger.notice('serving on D-Bus', { busName: c.general.busName, modemPath: c.general.modemPath, registration: dbus.registrationSetting });
