@@ -70,7 +70,7 @@ function busConfig(socket: string): string {
 `;
 }
 
-function imsdConfig(o: LabOptions, info: UeInfo, stateDir: string, busAddress: string): string {
+export function imsdConfig(o: LabOptions, info: UeInfo, stateDir: string, busAddress: string): string {
   const sub = readSubscribers(o)[0];
   if (!sub) throw new Error('the lab has no subscriber for imsd');
   return `# written by imsd-lab up: imsd in the UE namespace, registered to the lab's P-CSCF
@@ -100,18 +100,25 @@ Level=debug
 `;
 }
 
-/** Start the bus and imsd; resolves once imsd owns its bus name. Returns the pids to stop at `down`. */
-export async function startUe(o: LabOptions, info: UeInfo, timeoutMs = 15_000): Promise<Record<string, number>> {
+/** Start the lab's private system bus (in the UE namespace); resolves with its pid once it listens. */
+export async function startLabBus(o: LabOptions, ns: string, timeoutMs = 15_000): Promise<number> {
   const p = imsdPaths(o);
   mkdirSync(p.dir, { recursive: true, mode: 0o700 });
   writeFileSync(p.busConfig, busConfig(p.busSocket));
-  writeFileSync(p.config, imsdConfig(o, info, p.stateDir, p.busAddress), { mode: 0o600 });
-  const pids: Record<string, number> = {};
-  pids.dbus = startDaemon(inNs(info.ueNamespace, ['dbus-daemon', `--config-file=${p.busConfig}`, '--nofork', '--nopidfile']), p.busLog);
+  const pid = startDaemon(inNs(ns, ['dbus-daemon', `--config-file=${p.busConfig}`, '--nofork', '--nopidfile']), p.busLog);
   await waitFor('private system bus', async () => {
-    if (!isAlive(pids.dbus!)) throw new Error(`dbus-daemon exited; see ${p.busLog}`);
+    if (!isAlive(pid)) throw new Error(`dbus-daemon exited; see ${p.busLog}`);
     return existsSync(p.busSocket);
   }, timeoutMs, 20);
+  return pid;
+}
+
+/** Start the bus and imsd; resolves once imsd owns its bus name. Returns the pids to stop at `down`. */
+export async function startUe(o: LabOptions, info: UeInfo, timeoutMs = 15_000): Promise<Record<string, number>> {
+  const p = imsdPaths(o);
+  const pids: Record<string, number> = {};
+  pids.dbus = await startLabBus(o, info.ueNamespace, timeoutMs);
+  writeFileSync(p.config, imsdConfig(o, info, p.stateDir, p.busAddress), { mode: 0o600 });
   // `env -C`: tsx is found from the repository, whatever the caller's working directory
   pids.imsd = startDaemon(inNs(info.ueNamespace, ['env', '-C', REPO, process.execPath, '--import', 'tsx', 'daemon/main.ts', '--foreground', '--config', p.config]), p.log);
   await waitFor(`imsd owning ${LAB_IMSD.busName}`, async () => {
