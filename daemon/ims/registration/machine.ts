@@ -15,7 +15,8 @@ import { silentLogger } from '../../log/logger.js';
 import { ReginfoError, RegistrationStateError, SecAgreeError } from './errors.js';
 import { buildRegister, hostForUri, initialAuthorization, uris } from './register-request.js';
 import { formatUri } from '../../sip/uri.js';
-import { parseReginfo, type ReginfoContact } from './reginfo.js';
+import { parseReginfo } from './reginfo.js';
+import { decideOnReginfo } from './reg-event.js';
 import { buildSecurityClient, chooseMechanism, DEFAULT_OFFER, type AlgorithmPair, type SecMechanism } from './sec-agree.js';
 import { backoffSeconds, reRegisterDelaySeconds, type BackoffOptions } from './timing.js';
 
@@ -395,46 +396,27 @@ export class RegistrationMachine {
       return;
     }
     this.#reginfoVersion = doc.version;
-    const active: string[] = doc.state === 'partial' ? [...this.#snapshot.impus] : [];
-    let ours: { aor: string; contact: ReginfoContact } | undefined;
-    for (const r of doc.registrations) {
-      const c = r.contacts.find((x) => this.#isOurContact(x));
-      if (!c) continue;
-      const idx = active.indexOf(r.aor);
-      if (r.state === 'active' && c.state === 'active') {
-        if (idx < 0) active.push(r.aor);
-      } else if (idx >= 0) active.splice(idx, 1);
-      if (!ours || r.aor === this.#snapshot.defaultImpu) ours = { aor: r.aor, contact: c };
-    }
-    const def = this.#snapshot.defaultImpu;
-    this.#snapshot.impus = def && active.includes(def) ? [def, ...active.filter((a) => a !== def)] : active;
-    if (!ours) {
-      this.#emitState();
-      return;
-    }
-    const { contact } = ours;
-    if (contact.state === 'terminated') {
-      switch (contact.event) {
-        case 'rejected':
-          // TS 24.229 5.1.1.7: rejected: the identities are gone; do not register again by ourselves
-          this.#fail({ kind: 'rejected', reason: 'registration rejected by the network (reg event)' }, false);
-          return;
-        case 'probation':
-          this.#fail({ kind: 'rejected', reason: 'registration on probation (reg event)' }, true, contact.retryAfter);
-          return;
-        default:
-          // deactivated, expired, unregistered: TS 24.229 5.1.1.7: start an initial registration
-          this.#log.notice('registration terminated by the network: registering again', { event: contact.event });
-          this.#teardown();
-          this.#failures = 0;
-          this.#beginInitial();
-          return;
-      }
-    }
-    if (contact.event === 'shortened' && contact.expires !== undefined) {
-      // TS 24.229 5.1.1.7: shortened: re-register (and re-authenticate) before the new expiry
-      this.#snapshot.expires = contact.expires;
-      this.#scheduleReRegister(contact.expires);
+    const { impus, action } = decideOnReginfo(doc, this.#snapshot.impus, this.#snapshot.defaultImpu, (c) => this.#isOurContact(c));
+    this.#snapshot.impus = impus;
+    switch (action.kind) {
+      case 'rejected':
+        this.#fail({ kind: 'rejected', reason: 'registration rejected by the network (reg event)' }, false);
+        return;
+      case 'probation':
+        this.#fail({ kind: 'rejected', reason: 'registration on probation (reg event)' }, true, action.retryAfter);
+        return;
+      case 'register-again':
+        this.#log.notice('registration terminated by the network: registering again', { event: action.event });
+        this.#teardown();
+        this.#failures = 0;
+        this.#beginInitial();
+        return;
+      case 'shortened':
+        this.#snapshot.expires = action.expires;
+        this.#scheduleReRegister(action.expires);
+        break;
+      case 'none':
+        break;
     }
     this.#emitState();
   }
