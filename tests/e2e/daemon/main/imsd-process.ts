@@ -17,9 +17,10 @@ export interface ImsdChild {
 }
 
 /** `ip netns exec NS node --import tsx daemon/main.ts --config FILE` (ip execs node: same pid) */
-export function spawnImsd(ns: string, config: string): ImsdChild {
+export function spawnImsd(ns: string, config: string, env: NodeJS.ProcessEnv = {}): ImsdChild {
   const child = spawn('ip', ['netns', 'exec', ns, process.execPath, '--import', 'tsx', 'daemon/main.ts', '--foreground', '--config', config], {
     cwd: REPO,
+    env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: string[] = [];
