@@ -90,7 +90,7 @@ const matchRule = (m: SignalMatch): string =>
 
 class DbusNextConnection implements BusConnection {
   /** path -> interface name -> spec, for answering wrong signatures with InvalidArguments */
-  readonly #exported = new Map<string, Map<string, InterfaceSpec>>();
+  readonly #exported = new Map<string, Map<string, { spec: InterfaceSpec; iface: dbus.interface.Interface }>>();
 
   constructor(
     private readonly bus: dbus.MessageBus,
@@ -108,7 +108,7 @@ class DbusNextConnection implements BusConnection {
   #checkSignature(msg: dbus.Message): boolean {
     if (msg.type !== dbus.MessageType.METHOD_CALL || !msg.path || !msg.interface || !msg.member) return false;
     const spec = this.#exported.get(msg.path)?.get(msg.interface);
-    const method = spec?.methods[msg.member];
+    const method = spec?.spec.methods[msg.member];
     if (!method) return false;
     const expected = signatureOf(method.in);
     if ((msg.signature ?? '') === expected) return false;
@@ -163,7 +163,7 @@ class DbusNextConnection implements BusConnection {
     this.bus.export(path, iface);
     let byIface = this.#exported.get(path);
     if (!byIface) this.#exported.set(path, (byIface = new Map()));
-    byIface.set(spec.name, spec);
+    byIface.set(spec.name, { spec, iface });
     return {
       path,
       emit: (signal: string, ...values: unknown[]) => {
@@ -171,9 +171,13 @@ class DbusNextConnection implements BusConnection {
         (iface as unknown as Record<string, (...v: unknown[]) => void>)[signal](...values.map(toWire));
       },
       unexport: () => {
+        if (byIface.get(spec.name)?.iface !== iface) return;
+        // dbus-next 0.10 drops every interface of the path when one is unexported
+        // (bus.unexport tests interfaces.length on an object): export the others again.
         this.bus.unexport(path, iface);
         byIface.delete(spec.name);
         if (byIface.size === 0) this.#exported.delete(path);
+        for (const other of byIface.values()) this.bus.export(path, other.iface);
       },
     };
   }

@@ -1,0 +1,85 @@
+// The live service's Introspect output equals the published XML in dbus-interfaces/.
+import { strict as assert } from 'node:assert';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connectBus, type BusConnection } from '../../../../daemon/dbus/binding.js';
+import { startDbusService, type DbusService } from '../../../../daemon/dbus/backend.js';
+import { VoiceCallManagerObject } from '../../../../daemon/dbus/voicecall-manager-object.js';
+import { silentLogger } from '../../../../daemon/log/logger.js';
+import { command, requirePrerequisites } from '../../../helpers/prereq.js';
+import { childNodes, parseIntrospection } from './helpers/introspection.js';
+import { startPrivateBus, type PrivateBus } from './helpers/private-bus.js';
+import { ScriptedBackend } from './helpers/scripted-backend.js';
+
+const XML_DIR = new URL('../../../../dbus-interfaces/', import.meta.url);
+const xmlOf = async (name: string) => parseIntrospection(await readFile(new URL(`${name}.xml`, XML_DIR), 'utf8'))[name];
+
+describe('dbus: introspection matches dbus-interfaces/*.xml (real dbus-daemon)', function () {
+  let bus: PrivateBus;
+  let service: DbusService;
+  let client: BusConnection;
+  let stateDir: string;
+
+  before(async function () {
+    requirePrerequisites(this, [command('dbus-daemon')]);
+    bus = await startPrivateBus();
+    stateDir = await mkdtemp(join(tmpdir(), 'imsdt-state-'));
+    service = await startDbusService({
+      bus: bus.address,
+      busName: 'org.ofono',
+      modemPath: '/imsd_0',
+      ims: new ScriptedBackend('001010000000001'),
+      stateDir,
+      logger: silentLogger,
+      modemInfo: { Name: 'imsd test modem' },
+    });
+    client = await connectBus(bus.address);
+  });
+
+  after(async () => {
+    client?.close();
+    await service?.close();
+    await bus?.stop();
+    if (stateDir) await rm(stateDir, { recursive: true, force: true });
+  });
+
+  const introspect = async (path: string) =>
+    String((await client.call('org.ofono', path, 'org.freedesktop.DBus.Introspectable', 'Introspect'))[0]);
+
+  it('/ carries org.ofono.Manager exactly as org.ofono.Manager.xml, and lists the modem as a child', async () => {
+    const xml = await introspect('/');
+    assert.deepEqual(parseIntrospection(xml)['org.ofono.Manager'], await xmlOf('org.ofono.Manager'));
+    assert.ok(childNodes(xml).includes('imsd_0'));
+  });
+
+  it('the modem path carries Modem, IpMultimediaSystem and VoiceCallManager exactly as their XML', async () => {
+    const live = parseIntrospection(await introspect('/imsd_0'));
+    const ofono = Object.keys(live).filter((n) => n.startsWith('org.ofono.')).sort();
+    assert.deepEqual(ofono, ['org.ofono.IpMultimediaSystem', 'org.ofono.Modem', 'org.ofono.VoiceCallManager']);
+    for (const name of ofono) assert.deepEqual(live[name], await xmlOf(name), name);
+  });
+
+  it('a call object carries org.ofono.VoiceCall exactly as org.ofono.VoiceCall.xml', async () => {
+    const conn = await connectBus(bus.address);
+    try {
+      await conn.requestName('org.imsd.test');
+      const vcm = new VoiceCallManagerObject(conn, '/t_0');
+      vcm.export();
+      const call = vcm.addCall({
+        LineIdentification: '+15559999',
+        Name: '',
+        Multiparty: false,
+        State: 'incoming',
+        Emergency: false,
+        RemoteHeld: false,
+        RemoteMultiparty: false,
+      });
+      const xml = String((await client.call('org.imsd.test', call.path, 'org.freedesktop.DBus.Introspectable', 'Introspect'))[0]);
+      assert.equal(call.path, '/t_0/voicecall01');
+      assert.deepEqual(parseIntrospection(xml)['org.ofono.VoiceCall'], await xmlOf('org.ofono.VoiceCall'));
+    } finally {
+      conn.close();
+    }
+  });
+});
