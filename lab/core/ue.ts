@@ -143,6 +143,7 @@ export function tryCommands(o: LabOptions): string[] {
     `${env} /usr/share/ofono/scripts/ims-register`,
     `dbus-send --bus=${a} --print-reply --dest=${LAB_IMSD.busName} ${LAB_IMSD.modemPath} org.ofono.IpMultimediaSystem.GetProperties`,
     `dbus-send --bus=${a} --print-reply --dest=${LAB_IMSD.busName} / org.ofono.Manager.GetModems`,
+    `npx tsx daemon/imsctl.ts --bus ${a} --name ${LAB_IMSD.busName} --modem ${LAB_IMSD.modemPath} status`,
     `tail -f ${imsdPaths(o).log}`,
   ];
 }

@@ -74,6 +74,12 @@ describe('imsd standalone in the lab, driven by oFono scripts (host, no IPsec)',
     await waitUntil('Registered = true', registered, 10_000);
   });
 
+  it('imsctl status shows the registration', () => {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'daemon/imsctl.ts', '--bus', bus, '--name', LAB_IMSD.busName, '--modem', LAB_IMSD.modemPath, 'status'], { cwd: REPO, encoding: 'utf8', timeout: 20_000 });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /Registered = yes/);
+  });
+
   it("the README's dbus-send examples work", () => {
     const cmds = readmeCommands();
     assert.ok(cmds.length >= 2, 'too few examples');
@@ -98,12 +104,9 @@ describe('imsd standalone in the lab, driven by oFono scripts (host, no IPsec)',
     const log = readFileSync(imsdPaths(o).log, 'utf8');
     const afterSignal = log.slice(log.lastIndexOf('<5>stopping'));
     assert.match(afterSignal, /^<5>stopping signal=SIGTERM\n[\s\S]*registration state state=deregistered[\s\S]*<5>stopped/);
-    // Known: daemon/dbus's close() can fail its ReleaseName ("Interface … not exported on this
-    // object"); the name then goes with the connection. Shown here, not hidden; the outcome is checked.
-    const failed = /releasing the bus name failed.*/.exec(afterSignal);
-    if (failed) console.warn(`      *** imsd: ${failed[0]}`);
-    // after a failed ReleaseName the bus daemon drops the name when it sees the connection close
-    await waitUntil('the bus name to be free', async () => !(await nameHasOwner(bus, LAB_IMSD.busName)), 1000, 20);
+    // imsd releases its name itself (ReleaseName answered before it exits)
+    assert.doesNotMatch(afterSignal, /releasing the bus name failed/);
+    assert.equal(await nameHasOwner(bus, LAB_IMSD.busName), false);
     assert.deepEqual((await socketsInNs(ns)).filter((l) => l.includes(`pid=${pid},`)), []);
     assert.deepEqual(await xfrmInNs(ns), { states: 0, policies: 0 });
   });
