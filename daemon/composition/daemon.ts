@@ -17,6 +17,11 @@ import { openSim } from './sim.js';
 
 export const USER_AGENT = 'imsd/0.1';
 
+/** The D-Bus service could not start: no bus at the address, or the name is not ours to own. */
+export class DbusStartError extends Error {
+  override name = 'DbusStartError';
+}
+
 export interface Imsd {
   readonly backend: RegistrationBackend;
   readonly dbus: DbusService;
@@ -81,6 +86,8 @@ export async function startImsd(c: ImsdConfig, logger: Logger): Promise<Imsd> {
       stateDir: c.general.stateDir,
       logger,
       modemInfo: { Name: 'imsd simulated modem', Manufacturer: 'imsd', Model: 'simulated', Revision: USER_AGENT },
+    }).catch((e: Error) => {
+      throw new DbusStartError(`cannot serve ${c.general.busName} on the ${c.general.bus === 'system' ? 'system bus' : `bus ${c.general.bus}`}: ${e.message}`);
     });
     logger.notice('serving on D-Bus', { busName: c.general.busName, modemPath: c.general.modemPath, registration: dbus.registrationSetting });
     return {

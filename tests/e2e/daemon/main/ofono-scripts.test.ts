@@ -90,6 +90,21 @@ describe('imsd standalone in the lab, driven by oFono scripts (host, no IPsec)',
     }
   });
 
+  it('a second imsd for the same bus name exits 1 saying so, and the first keeps it', async () => {
+    const f = join(mkdtempSync(join(tmpdir(), 'imsdt-second-')), 'second.conf');
+    try {
+      writeFileSync(f, readFileSync(imsdPaths(o).config, 'utf8').replace(/^StateDir=.*$/m, `StateDir=${join(f, '..', 'state')}`));
+      const second = spawnImsd(ns, f);
+      const end = await second.exited;
+      assert.equal(end.code, 1, second.lines.join('\n'));
+      assert.ok(second.lines.some((l) => /^<3>imsd: DbusStartError: cannot serve org\.ofono on the bus unix:path=/.test(l)), second.lines.join('\n'));
+      assert.ok(await nameHasOwner(bus, LAB_IMSD.busName));
+      assert.ok(await registered());
+    } finally {
+      rmSync(join(f, '..'), { recursive: true, force: true });
+    }
+  });
+
   it("SIGTERM to the lab's imsd while registered: gone within 5 s, bus name, sockets and SAs with it", async () => {
     const pid = JSON.parse(readFileSync(names(o).stateFile, 'utf8')).pids.imsd as number;
     assert.ok(isAlive(pid));

@@ -44,6 +44,35 @@ describe('imsd start-up with a bad configuration', function () {
     });
   }
 
+  const valid = (lines: string): string => `[General]
+Bus=unix:path=${join(dir, 'no-bus-here')}
+StateDir=${join(dir, 'state')}
+[Sim]
+Source=soft
+Imsi=001010000000001
+Ki=${KI}
+Opc=cd63cb71954a9f4e48a5994e37a02baf
+[Ims]
+Pcscf=127.0.0.1
+${lines}`;
+
+  it('an interface that does not exist: exit 1 naming it', () => {
+    const f = join(dir, 'noif.conf');
+    writeFileSync(f, valid('Interface=imsdt-none0\n'));
+    const r = imsd(['--config', f]);
+    assert.equal(r.status, 1, r.stderr);
+    assert.match(r.stderr, /<3>imsd: InterfaceError: network interface imsdt-none0 does not exist/);
+  });
+
+  it('a bus that cannot be reached: exit 1 with the reason, no key in the output', () => {
+    const f = join(dir, 'nobus.conf');
+    writeFileSync(f, valid('Interface=lo\nLocalPort=0\n'));
+    const r = imsd(['--config', f]);
+    assert.equal(r.status, 1, r.stderr);
+    assert.match(r.stderr, new RegExp(`<3>imsd: DbusStartError: cannot serve org\\.imsd on the bus unix:path=${join(dir, 'no-bus-here')}: .*ENOENT`));
+    assert.ok(!`${r.stdout}${r.stderr}`.includes(KI));
+  });
+
   it('a missing file: exit 1 naming it', () => {
     const r = imsd(['--config', join(dir, 'absent.conf')]);
     assert.equal(r.status, 1);
