@@ -162,6 +162,14 @@ describe('imsd standalone in the lab, driven by oFono scripts (host, no IPsec)',
       console.log(`      stopped in ${ms} ms`);
     });
 
+    it('registers over IPv6 when Pcscf names an IPv6 address (the interface has both families)', async () => {
+      const imsd = spawnImsd(ns, config('v6', o.coreV6));
+      const line = await imsd.waitForLine(/registration state state=registered/, 20_000);
+      assert.match(line, new RegExp(`pcscf=${o.coreV6}:5060`));
+      assert.ok(imsd.lines.some((l) => l.includes(`starting registration ue=${o.ueV6} `)), imsd.lines.join('\n'));
+      await stopAndCheck(imsd, 'SIGTERM');
+    });
+
     it('SIGINT while registered: de-registers, exit 0 within 5 s, nothing left', async () => {
       const imsd = spawnImsd(ns, config('ok', o.coreV4));
       await imsd.waitForLine(/registration state state=registered/, 20_000);
