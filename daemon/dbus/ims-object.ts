@@ -58,6 +58,7 @@ export class ImsObject {
     });
   }
 
+  /** loads the remembered setting, follows the backend, and applies the setting */
   async start(): Promise<void> {
     await this.#loadSetting();
     this.#shown = this.properties();

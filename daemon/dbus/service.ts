@@ -20,13 +20,14 @@ export async function startDbusService(o: DbusServiceOptions): Promise<DbusServi
   const modem = standalone ? new ModemObject(conn, o.modemPath, modemProperties(o.modemInfo)) : undefined;
   const manager = modem ? new ManagerObject(conn, [modem]) : undefined;
   try {
-    // objects first, then the name: a client that sees the name finds every object
+    // objects first, then the name: a client that sees the name finds every object; the
+    // Registration setting is applied only once the name is ours (a second imsd changes nothing)
     modem?.export();
     ims.export();
     voicecalls.export();
     manager?.export();
-    await ims.start();
     await conn.requestName(o.busName);
+    await ims.start();
     manager?.announce();
   } catch (e) {
     conn.close();

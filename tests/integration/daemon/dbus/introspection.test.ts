@@ -82,4 +82,37 @@ describe('dbus: introspection matches dbus-interfaces/*.xml (real dbus-daemon)',
       conn.close();
     }
   });
+
+  it('companion mode (org.imsd) puts only IpMultimediaSystem and VoiceCallManager on the oFono modem path, no Manager', async () => {
+    const companion = await startDbusService({
+      bus: bus.address,
+      busName: 'org.imsd',
+      modemPath: '/ril_0',
+      ims: new ScriptedBackend('001010000000001'),
+      stateDir,
+      logger: silentLogger,
+    });
+    try {
+      const at = async (path: string) =>
+        parseIntrospection(String((await client.call('org.imsd', path, 'org.freedesktop.DBus.Introspectable', 'Introspect'))[0]));
+      assert.deepEqual(Object.keys(await at('/ril_0')).filter((n) => n.startsWith('org.ofono.')).sort(), [
+        'org.ofono.IpMultimediaSystem',
+        'org.ofono.VoiceCallManager',
+      ]);
+      assert.equal((await at('/'))['org.ofono.Manager'], undefined);
+    } finally {
+      await companion.close();
+    }
+  });
+
+  it('a second service cannot take a bus name that is owned', async () => {
+    const second = new ScriptedBackend('001010000000009');
+    await assert.rejects(
+      startDbusService({ bus: bus.address, busName: 'org.ofono', modemPath: '/imsd_1', ims: second, stateDir, logger: silentLogger }),
+      /cannot own bus name org\.ofono/,
+    );
+    assert.deepEqual(second.calls, [], 'the refused service did not touch its backend');
+    const still = await client.call('org.ofono', '/', 'org.ofono.Manager', 'GetModems');
+    assert.equal((still[0] as unknown[]).length, 1);
+  });
 });

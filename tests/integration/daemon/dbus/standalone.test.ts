@@ -159,4 +159,22 @@ describe('dbus: standalone mode (org.ofono) with oFono scripts on a private dbus
     await rejectsWith(ims('Register'), 'org.ofono.Error.InProgress');
     backend.failRegister = undefined;
   });
+
+  it('Manager announces the modem with ModemAdded at start and ModemRemoved at close', async () => {
+    const seen: SignalMessage[] = [];
+    const stop = await client.subscribe({ interface: 'org.ofono.Manager' }, (s) => seen.push(s));
+    try {
+      await service?.close();
+      service = undefined;
+      await start();
+      await until(() => seen.length === 2);
+      assert.deepEqual(seen.map((s) => `${s.member} ${String(s.body[0])}`), ['ModemRemoved /imsd_0', 'ModemAdded /imsd_0']);
+      const props = seen[1].body[1] as Record<string, Variant>;
+      assert.deepEqual(props.Interfaces.value, ['org.ofono.IpMultimediaSystem', 'org.ofono.VoiceCallManager']);
+      assert.equal(props.Powered.value, true);
+    } finally {
+      await stop();
+    }
+  });
 });
+
