@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { startDbusService, type DbusService } from '../../../../daemon/dbus/backend.js';
 import { readPolicy } from '../../../../daemon/dbus/policy.js';
@@ -19,6 +20,7 @@ import { ScriptedBackend } from './helpers/scripted-backend.js';
 
 const run = promisify(execFile);
 
+const IMSCTL = fileURLToPath(new URL('../../../../daemon/imsctl.ts', import.meta.url));
 const idOf = async (user: string, flag: '-u' | '-g') => Number((await run('id', [flag, user])).stdout.trim());
 
 describe('dbus: the policy file on a real dbus-daemon (system-bus defaults)', function () {
@@ -32,13 +34,13 @@ describe('dbus: the policy file on a real dbus-daemon (system-bus defaults)', fu
   let backend: ScriptedBackend;
   let service: DbusService;
 
-  /** dbus-send as uid (not root), optionally in the group; resolves to { ok, output } */
-  const send = async (inGroup: boolean, ...args: string[]) => {
+  /** a command as one of the throwaway users; resolves to { ok, output } */
+  const as = async (inGroup: boolean, cmd: string[]) => {
     const who = ids[inGroup ? 'in' : 'out'];
     try {
       const r = await run(
         'setpriv',
-        [`--reuid=${who.uid}`, `--regid=${who.gid}`, '--init-groups', 'dbus-send', '--system', '--print-reply', ...args],
+        [`--reuid=${who.uid}`, `--regid=${who.gid}`, '--init-groups', ...cmd],
         { env: { PATH: process.env.PATH, DBUS_SYSTEM_BUS_ADDRESS: bus.address }, timeout: 10000 },
       );
       return { ok: true, output: r.stdout };
@@ -46,6 +48,8 @@ describe('dbus: the policy file on a real dbus-daemon (system-bus defaults)', fu
       return { ok: false, output: String((e as { stderr?: string }).stderr ?? e) };
     }
   };
+  const send = (inGroup: boolean, ...args: string[]) => as(inGroup, ['dbus-send', '--system', '--print-reply', ...args]);
+  const imsctl = (inGroup: boolean, ...args: string[]) => as(inGroup, [process.execPath, '--import', 'tsx', IMSCTL, ...args]);
   const ims = (inGroup: boolean, member: string, ...args: string[]) =>
     send(inGroup, '--dest=org.ofono', '/imsd_0', `org.ofono.IpMultimediaSystem.${member}`, ...args);
 
@@ -102,5 +106,18 @@ describe('dbus: the policy file on a real dbus-daemon (system-bus defaults)', fu
     assert.deepEqual(backend.calls, ['unregister', 'register']);
     assert.ok((await ims(true, 'SetProperty', 'string:Registration', 'variant:string:enabled')).ok);
     assert.equal(service.registrationSetting, 'enabled');
+  });
+
+  it('imsctl: status works for anyone; set-registration is refused (AccessDenied) outside the group and works inside it', async () => {
+    const status = await imsctl(false, 'status');
+    assert.ok(status.ok, status.output);
+    assert.match(status.output, /modem \/imsd_0 on org\.ofono/);
+    const refused = await imsctl(false, 'set-registration', 'disabled');
+    assert.equal(refused.ok, false);
+    assert.match(refused.output, /imsctl: org\.freedesktop\.DBus\.Error\.AccessDenied/);
+    assert.notEqual(service.registrationSetting, 'disabled');
+    const allowed = await imsctl(true, 'set-registration', 'disabled');
+    assert.ok(allowed.ok, allowed.output);
+    assert.equal(service.registrationSetting, 'disabled');
   });
 });

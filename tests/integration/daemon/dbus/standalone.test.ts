@@ -154,10 +154,18 @@ describe('dbus: standalone mode (org.ofono) with oFono scripts on a private dbus
     assert.equal(props.Registration.value, 'auto');
   });
 
-  it('a backend failure on Register is answered with its oFono name', async () => {
+  it('a backend failure on Register is answered with its oFono name; an unexpected error as Failed without internals', async () => {
     backend.failRegister = new ImsBackendError('InProgress', 'a registration is under way');
     await rejectsWith(ims('Register'), 'org.ofono.Error.InProgress');
+    backend.failRegister = new Error('socket exploded at /work/secret/path') as ImsBackendError;
+    await assert.rejects(ims('Register'), (e: unknown) => {
+      assert.ok(e instanceof DbusCallError);
+      assert.equal(e.errorName, 'org.ofono.Error.Failed');
+      assert.doesNotMatch(e.message, /exploded|\/work\/|at /);
+      return true;
+    });
     backend.failRegister = undefined;
+    assert.equal(((await ims('GetProperties'))[0] as Record<string, Variant>).Registration.value, 'auto');
   });
 
   it('Manager announces the modem with ModemAdded at start and ModemRemoved at close', async () => {
