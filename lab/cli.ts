@@ -4,7 +4,8 @@ import { parseArgs } from 'node:util';
 import { farEndCommand } from './core/baresip-ctrl.js';
 import { down, status, up } from './core/lab.js';
 import { readState } from './core/state.js';
-import { addSubscriber } from './core/subscribers.js';
+import { addSubscriber, setSubscriberSqn } from './core/subscribers.js';
+import { networkDeregister } from './core/network-deregistration.js';
 import { umlDown, umlUp } from './core/uml.js';
 import { imsdPaths, tryCommands } from './core/ue.js';
 import { readFileSync } from 'node:fs';
@@ -18,6 +19,10 @@ const USAGE = `usage: imsd-lab [--run-dir DIR] [--prefix NAME] <command>
   down                   stop everything and remove namespaces, interfaces and the run dir
   status [--json]        addresses, namespaces, components, log dir and pcap, subscribers
   subscriber add --imsi IMSI --k K --opc OPC --msisdn MSISDN [--amf AMF]
+  subscriber sqn --imsi IMSI --sqn HEX
+                         set the HSS's last issued SQN (e.g. far ahead of the SIM's, for a resync)
+  deregister --imsi IMSI [--rejected]
+                         network-initiated de-registration NOTIFY to a subscribed UE (deactivated/rejected)
   far-end dial NUMBER | far-end answer | far-end hangup
 defaults: --run-dir $IMSD_LAB_RUN_DIR or /tmp/imsd-lab, --prefix $IMSD_LAB_PREFIX or imsdlab`;
 
@@ -40,6 +45,8 @@ async function main(argv: string[]): Promise<number> {
       opc: { type: 'string' },
       msisdn: { type: 'string' },
       amf: { type: 'string' },
+      sqn: { type: 'string' },
+      rejected: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -85,6 +92,17 @@ async function main(argv: string[]): Promise<number> {
       return s.up ? 0 : 3;
     }
     case 'subscriber': {
+      if (sub === 'sqn') {
+        if (!values.imsi || !values.sqn) {
+          console.error('subscriber sqn needs --imsi and --sqn');
+          return 2;
+        }
+        const reloads = hssReloads(cur);
+        setSubscriberSqn(cur, values.imsi, values.sqn);
+        const seen = top ? await waitForHssReload(cur, reloads) : false;
+        console.log(`subscriber ${values.imsi}: HSS SQN set to ${values.sqn.toLowerCase().padStart(12, '0')}${seen ? '; the HSS has it' : ''}`);
+        return 0;
+      }
       if (sub !== 'add') break;
       if (!values.imsi || !values.k || !values.opc || !values.msisdn) {
         console.error('subscriber add needs --imsi, --k, --opc and --msisdn');
@@ -95,6 +113,16 @@ async function main(argv: string[]): Promise<number> {
       // A running HSS re-reads the file on its own; return once it has (it logs each reload).
       if (top && (await waitForHssReload(cur, reloads))) console.log(`subscriber ${values.imsi} (${values.msisdn}) added; the HSS has it`);
       else console.log(`subscriber ${values.imsi} (${values.msisdn}) added`);
+      return 0;
+    }
+    case 'deregister': {
+      if (!values.imsi) break;
+      if (top?.mode === 'uml' && !values['inside-uml']) {
+        console.error('deregister reaches the P-CSCF only from inside User-Mode Linux (its control socket lives there)');
+        return 2;
+      }
+      const answer = await networkDeregister(cur, values.imsi, values.rejected ? 'rejected' : 'deactivated');
+      console.log(`de-registration NOTIFY to ${values.imsi}: ${answer}`);
       return 0;
     }
     case 'far-end': {
@@ -146,6 +174,7 @@ function printStatus(s: Awaited<ReturnType<typeof status>>): void {
   console.log(`lab:          ${s.up ? 'up' : 'down'}${s.mode ? ` (${s.mode})` : ''}`);
   console.log(`domain:       ${s.domain}`);
   console.log(`P-CSCF:       ${s.pcscf.address}:${s.pcscf.port}, [${s.pcscf.address6}]:${s.pcscf.port} (${s.pcscf.host})`);
+  if (s.deadPcscf.address) console.log(`dead P-CSCF:  ${s.deadPcscf.address}, [${s.deadPcscf.address6}] (never answers)`);
   console.log(`IPsec:        ${s.ipsec ? 'on (sec-agree)' : 'off'}`);
   console.log(`namespaces:   core ${s.coreNamespace}, UE ${s.ueNamespace} (UE ${s.ueAddress}, ${s.ueAddress6})`);
   console.log(`far end:      ${s.farEnd.number}`);

@@ -25,6 +25,12 @@ export interface LabOptions {
   coreV6: string;
   ueV6: string;
   pcscfPort: number;
+  /**
+   * A P-CSCF address that never answers (UE-side neighbour entry to a MAC nobody has: packets leave
+   * the UE and are dropped silently, no ICMP), for P-CSCF failover tests.
+   */
+  deadPcscfV4: string;
+  deadPcscfV6: string;
   farEndNumber: string;
 }
 
@@ -39,6 +45,8 @@ export function defaultOptions(overrides: Partial<LabOptions> = {}): LabOptions 
     coreV6: 'fd00:45::1',
     ueV6: 'fd00:45::2',
     pcscfPort: 5060,
+    deadPcscfV4: '10.45.0.9',
+    deadPcscfV6: 'fd00:45::9',
     farEndNumber: '+15559999',
     ...overrides,
   };
@@ -64,6 +72,16 @@ export function names(o: LabOptions) {
     hssHost: `hss.${o.domain}`,
   };
 }
+
+/**
+ * Subscribers for whom the lab's P-CSCF misbehaves on purpose (failure tests; not provisioned by
+ * default, add them with `subscriber add`): without sec-agree its 401 offers a Security-Server with an
+ * algorithm set no UE supports; reg-event NOTIFYs towards the other carry a malformed reginfo body.
+ */
+export const FAILURE_TEST_USERS = {
+  unsupportedAlgorithms: { imsi: '001010000000061', msisdn: '+15550061' },
+  malformedReginfo: { imsi: '001010000000062', msisdn: '+15550062' },
+} as const;
 
 /** Fixed ports inside the core namespace (its loopback is private to the lab). */
 export const CORE_PORTS = {

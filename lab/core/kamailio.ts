@@ -1,7 +1,7 @@
 // Starts the P-CSCF and S-CSCF (Debian's Kamailio 5.6) in the core namespace.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CORE_PORTS, names, type LabOptions } from '../options.js';
+import { CORE_PORTS, FAILURE_TEST_USERS, names, type LabOptions } from '../options.js';
 import { renderFile } from '../kamailio/render.js';
 import { inNs, startDaemon } from './exec.js';
 
@@ -33,6 +33,8 @@ function common(o: LabOptions, t: KamailioTuning) {
     IPSEC_SERVER: CORE_PORTS.ipsecServer,
     IPSEC_MAX: CORE_PORTS.ipsecMax,
     CDP_WORKERS: t.slow ? 1 : 2,
+    UNSUPPORTED_ALG_USER: FAILURE_TEST_USERS.unsupportedAlgorithms.imsi,
+    MALFORMED_REGINFO_USER: FAILURE_TEST_USERS.malformedReginfo.imsi,
   };
 }
 

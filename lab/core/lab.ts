@@ -159,6 +159,8 @@ export interface LabStatus {
   mode: 'host' | 'uml' | null;
   domain: string;
   pcscf: { address: string; address6: string; port: number; host: string };
+  /** Addresses that behave like a P-CSCF that never answers (see netns.ts). */
+  deadPcscf: { address: string | null; address6: string | null };
   coreNamespace: string;
   ueNamespace: string;
   ueAddress: string;
@@ -195,6 +197,7 @@ export async function status(o: LabOptions): Promise<LabStatus> {
     mode: top?.mode ?? null,
     domain: opts.domain,
     pcscf: { address: opts.coreV4, address6: opts.coreV6, port: opts.pcscfPort, host: n.pcscfHost },
+    deadPcscf: { address: opts.deadPcscfV4 ?? null, address6: opts.deadPcscfV6 ?? null },
     coreNamespace: n.coreNs,
     ueNamespace: n.ueNs,
     ueAddress: opts.ueV4,

@@ -29,7 +29,27 @@ export async function createTopology(o: LabOptions): Promise<void> {
     await run(['ip', '-n', ns, 'addr', 'add', `${v6}/64`, 'dev', ifname, 'nodad']);
     await run(['ip', '-n', ns, 'link', 'set', ifname, 'up']);
   }
+  await addDeadPcscf(o);
   writeHosts(o);
+}
+
+/** MAC of the never-answering P-CSCF: locally administered, on no interface. */
+export const DEAD_PCSCF_MAC = '02:00:5e:ad:de:ad';
+
+/**
+ * A P-CSCF address that swallows everything: the UE namespace resolves it (permanent neighbour
+ * entries) to a MAC no interface has, so the core side drops every frame as not its own and nothing,
+ * not even ICMP, comes back. Old state files lack the addresses: then there is none.
+ */
+async function addDeadPcscf(o: LabOptions): Promise<void> {
+  const n = names(o);
+  const o2 = o as Partial<LabOptions>;
+  if (o2.deadPcscfV4) {
+    await run(['ip', '-n', n.ueNs, 'neigh', 'replace', o2.deadPcscfV4, 'lladdr', DEAD_PCSCF_MAC, 'dev', n.ueIf, 'nud', 'permanent']);
+  }
+  if (o2.deadPcscfV6) {
+    await run(['ip', '-n', n.ueNs, '-6', 'neigh', 'replace', o2.deadPcscfV6, 'lladdr', DEAD_PCSCF_MAC, 'dev', n.ueIf, 'nud', 'permanent']);
+  }
 }
 
 /** /etc/netns/<ns>/hosts is bind-mounted over /etc/hosts by `ip netns exec` (Kamailio's DNS cache is off). */

@@ -49,3 +49,17 @@ export function addSubscriber(o: LabOptions, s: Subscriber): void {
 export function publicSubscribers(o: LabOptions): { imsi: string; msisdn: string }[] {
   return readSubscribers(o).map((s) => ({ imsi: s.imsi, msisdn: s.msisdn }));
 }
+
+/**
+ * Sets the SQN the HSS issued last for a subscriber (48 bits). A value far ahead of the USIM's
+ * (TS 33.102 C.2.2: more than delta SEQ steps) makes the USIM refuse the next AUTN with a
+ * synchronisation failure, so the UE must resynchronise (AUTS, TS 33.102 6.3.5).
+ */
+export function setSubscriberSqn(o: LabOptions, imsi: string, sqn: string): void {
+  if (!/^[0-9a-fA-F]{1,12}$/.test(sqn)) throw new SubscriberError('SQN must be 1-12 hex digits (48 bits)');
+  const list = readSubscribers(o);
+  const s = list.find((x) => x.imsi === imsi);
+  if (!s) throw new SubscriberError(`no subscriber with IMSI ${imsi}`);
+  s.sqn = sqn.toLowerCase().padStart(12, '0');
+  writeSubscribers(o, list);
+}

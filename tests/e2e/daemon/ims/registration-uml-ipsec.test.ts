@@ -1,0 +1,156 @@
+// imsd's registration service (daemon/ims/registration/cli.ts: soft SIM, simulated modem, XFRM
+// IpsecManager) against the lab with real ESP inside User-Mode Linux (the host kernel has no ESP):
+// one UML boot runs the scenarios of tests/helpers/lab-ue/lab-run.ts — sec-agree registration with
+// the reg-event subscription and de-registration on SIGTERM, a resync (HSS SQN far ahead of the
+// SIM), a P-CSCF list whose first entry never answers, and a reg-event NOTIFY with a malformed
+// reginfo body (over the SAs), and the lab's network-initiated de-registration ("rejected").
+// (Not here: a second registration of the same UE contact — re-registration, or registering again
+// after "deactivated": against Kamailio 5.6.3 the 200 OK comes over the old SA pair, which imsd has
+// already removed, and it never completes.) Checked here on the host: the states,
+// the UE's SAs while registered and none after shutdown, and in the captures (UE side and core
+// side) that after the P-CSCF's 401 every SIP packet between UE and P-CSCF is ESP.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runInUml } from '../../../../lab/core/uml.js';
+import { espVerdict, tsharkPackets, type EspVerdict } from '../../../helpers/lab-ue/esp-check.js';
+import type { LabRunPlan, LabRunResult, ScenarioResult } from '../../../helpers/lab-ue/lab-run.js';
+import { REPO } from '../../../helpers/lab-ue/registration-cli.js';
+import { command, file, requirePrerequisites, root } from '../../../helpers/prereq.js';
+
+const K = '465b5ce8b199b49faa5f0a2ee238a6bc';
+const OPC = 'cd63cb71954a9f4e48a5994e37a02baf';
+
+describe('imsd registration against the lab with ESP inside User-Mode Linux', function () {
+  this.timeout(330_000);
+  const work = mkdtempSync(join(tmpdir(), 'imsdt-reguml-'));
+  const prefix = `ru${randomBytes(3).toString('hex')}`;
+  let result: LabRunResult;
+  let console_ = '';
+  const scenario = (name: string): ScenarioResult => {
+    const s = result.scenarios.find((x) => x.name === name);
+    assert.ok(s, `scenario ${name} did not run: ${console_.slice(-2500)}`);
+    return s;
+  };
+
+  before(async function () {
+    requirePrerequisites(this, [root(), command('linux.uml'), command('kamailio'), command('baresip'), command('tcpdump'),
+      command('tshark'), file('/usr/lib/uml/modules')]);
+    const plan: LabRunPlan = { runDir: join(work, 'lab'), prefix, work, ipsec: true, slow: true, scenarios: ['register', 'ni-rejected', 'resync', 'dead-pcscf', 'malformed-reginfo'] };
+    writeFileSync(join(work, 'plan.json'), JSON.stringify(plan));
+    const script = `cd ${REPO}
+${process.execPath} --import tsx ${join(REPO, 'tests/helpers/lab-ue/lab-run.ts')} ${join(work, 'plan.json')}
+echo "LABRUN-RC $?"
+echo "NETNS-LEFT $(ls /run/netns 2>/dev/null | grep -c ${prefix})"
+`;
+    const r = await runInUml(script, join(work, 'uml'), { timeoutMs: 300_000 });
+    console_ = r.output;
+    assert.ok(existsSync(join(work, 'result.json')), `no result from inside UML: ${r.output.slice(-3000)}`);
+    result = JSON.parse(readFileSync(join(work, 'result.json'), 'utf8')) as LabRunResult;
+  });
+
+  after(() => {
+    // the namespaces lived in the UML kernel; /etc/netns and the run dir are on the shared file system
+    for (const ns of [`${prefix}-core`, `${prefix}-ue`]) rmSync(join('/etc/netns', ns), { recursive: true, force: true });
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it('registers with sec-agree: 401 → SAs → protected REGISTER → 200, subscribes, de-registers on SIGTERM and leaves no SA or policy', () => {
+    const s = scenario('register');
+    assert.ok(s.ok, `${s.error}\n${console_.slice(-2500)}`);
+    assert.deepEqual(s.states.slice(0, 4), ['idle', 'registering', 'authenticating', 'registered']);
+    assert.equal(s.finalState, 'deregistered', s.states.join(' → '));
+    assert.equal(s.lastFailure, undefined, 'the de-registration was answered 200');
+    assert.equal(s.exitCode, 0);
+    // TS 33.203 7.1: two pairs of unidirectional SAs (UE port_uc/port_us ↔ P-CSCF port_ps/port_pc)
+    assert.equal(s.xfrmStatesWhileRegistered, 4, 'four ESP SAs in the UE namespace while registered');
+    assert.equal(s.xfrmStatesAfterStop, 0, 'no SA left after shutdown');
+    assert.equal(s.xfrmPoliciesAfterStop, 0, 'no policy left after shutdown');
+    console.log(`      figure: registered ${s.registeredMs} ms after the CLI started, inside UML (process start included)`);
+    assert.match(console_, /NETNS-LEFT 0/);
+    assert.match(console_, /LABRUN-RC 0/);
+    const log = readFileSync(join(work, 'register.log'), 'utf8');
+    assert.ok(!log.includes(K) && !log.includes(OPC), 'no key in the CLI log');
+  });
+
+  it('after the 401, every SIP packet between UE and P-CSCF is ESP (UE-side and core-side captures)', async () => {
+    const s = scenario('register');
+    const inWindow = (v: EspVerdict): EspVerdict => {
+      const all = v.all.filter((p) => p.time >= s.window[0] && p.time <= s.window[1]);
+      return espVerdict(all, result.ueAddress, result.pcscf);
+    };
+    const ue = inWindow(espVerdict(await tsharkPackets(result.uePcap, result.ueAddress, result.pcscf), result.ueAddress, result.pcscf));
+    const core = inWindow(espVerdict(await tsharkPackets(result.corePcap, result.ueAddress, result.pcscf), result.ueAddress, result.pcscf));
+    // the UE-side capture must have the challenge; a capture that dropped it cannot judge
+    assert.ok(ue.challengeAt !== undefined || core.challengeAt !== undefined, 'no 401 in either capture');
+    for (const [where, v] of [['UE side', ue], ['core side', core]] as const) {
+      if (v.challengeAt === undefined) {
+        console.warn(`      *** the ${where} capture has no 401 (dropped packet); judged on the other capture ***`);
+        continue;
+      }
+      assert.deepEqual(v.cleartextAfter.map((p) => `${p.frame} ${p.src}→${p.dst} ${p.sip}`), [], `${where}: cleartext SIP after the 401`);
+      // protected REGISTER + 200, SUBSCRIBE + 200, NOTIFY + 200, de-REGISTER + 200 at least
+      const sip = v.espSipAfter.map((p) => p.sip);
+      assert.ok(v.espSipAfter.length >= 6, `${where}: ${v.espSipAfter.length} SIP packets in ESP: ${sip.join(', ')}`);
+      for (const m of ['REGISTER', '200 REGISTER', 'SUBSCRIBE', 'NOTIFY']) assert.ok(sip.includes(m), `${where}: no ${m} in ESP: ${sip.join(', ')}`);
+      console.log(`      ${where}: ${v.espSipAfter.length} SIP packets in ESP after the 401, 0 in clear`);
+    }
+  });
+
+  it('network-initiated de-registration "rejected" over the SAs: the UE answers 200, stays off, removes its SAs', () => {
+    const r = scenario('ni-rejected');
+    assert.ok(r.ok, `${r.error}\n${console_.slice(-2500)}`);
+    assert.equal(r.notifyAnswer, 'SIP/2.0 200 OK');
+    assert.equal(r.statesAfterDereg?.[0]?.state, 'failed', JSON.stringify(r.statesAfterDereg));
+    assert.equal((r.statesAfterDereg?.[0]?.lastFailure as { kind?: string } | undefined)?.kind, 'rejected');
+    assert.ok(!(r.statesAfterDereg ?? []).some((x) => x.state === 'registering'));
+    assert.equal(r.xfrmStatesAfterStop, 0);
+    assert.equal(r.xfrmPoliciesAfterStop, 0);
+  });
+
+  it('the de-registration NOTIFY and its 200 travel in ESP', async () => {
+    const s = scenario('ni-rejected');
+    const packets = (await tsharkPackets(result.uePcap, result.ueAddress, result.pcscf)).filter((p) => p.time >= s.window[0] && p.time <= s.window[1]);
+    const v = espVerdict(packets, result.ueAddress, result.pcscf);
+    assert.ok(v.challengeAt !== undefined, 'the 401 is in the UE-side capture');
+    const sip = v.espSipAfter.map((p) => p.sip);
+    assert.ok(sip.filter((m) => m === 'NOTIFY').length >= 2 && sip.filter((m) => m === '200 NOTIFY').length >= 2, `NOTIFYs and 200s in ESP: ${sip.join(', ')}`);
+    // Up to the de-registration NOTIFY, nothing in clear; its 200 is in ESP (counted above). What the
+    // UE sends once rejected and without SAs is not judged here: imsd then sends an un-SUBSCRIBE for
+    // the subscription the NOTIFY has just terminated, in clear (answered 403), a known imsd bug.
+    const deregNotify = Math.max(...v.espSipAfter.filter((p) => p.sip === 'NOTIFY').map((p) => p.time));
+    assert.deepEqual(v.cleartextAfter.filter((p) => p.time <= deregNotify).map((p) => `${p.frame} ${p.sip}`), [], 'cleartext SIP after the 401');
+    assert.ok(v.espSipAfter.some((p) => p.sip === '200 NOTIFY' && p.time > deregNotify), 'the 200 to the de-registration NOTIFY in ESP');
+  });
+
+  it('resynchronises when the HSS SQN is far ahead of the SIM (AUTS → new challenge → registered)', () => {
+    const s = scenario('resync');
+    assert.ok(s.ok, `${s.error}\n${console_.slice(-2500)}`);
+    assert.equal(s.hssResync, true, 'the HSS saw a resync MAR (RAND‖AUTS) with a valid MAC-S');
+    assert.ok(s.states.filter((x) => x === 'authenticating').length >= 2, `two challenges: ${s.states.join(' → ')}`);
+    assert.equal(s.finalState, 'deregistered');
+    assert.equal(s.xfrmStatesAfterStop, 0);
+  });
+
+  it('a P-CSCF that never answers: Timer F, back-off, registered with sec-agree through the next one', () => {
+    const s = scenario('dead-pcscf');
+    assert.ok(s.ok, `${s.error}\n${console_.slice(-2500)}`);
+    assert.ok(s.states.includes('backoff'), s.states.join(' → '));
+    assert.deepEqual(s.pcscf, { address: result.pcscf, port: 5060 });
+    assert.equal(s.xfrmStatesWhileRegistered, 4);
+    assert.equal(s.xfrmStatesAfterStop, 0);
+    assert.equal(s.xfrmPoliciesAfterStop, 0);
+  });
+
+  it('a malformed reginfo NOTIFY arriving over the SAs is ignored: still registered, clean de-registration', () => {
+    const s = scenario('malformed-reginfo');
+    assert.ok(s.ok, `${s.error}\n${console_.slice(-2500)}`);
+    assert.equal(s.pcscfMangledNotify, true);
+    assert.ok(s.reginfoLog?.some((l) => /malformed XML/.test(l)), (s.reginfoLog ?? []).join('\n'));
+    assert.deepEqual(s.statesAfterNotify, []);
+    assert.equal(s.finalState, 'deregistered');
+    assert.equal(s.xfrmStatesAfterStop, 0);
+  });
+});
