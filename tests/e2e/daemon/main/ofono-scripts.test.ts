@@ -153,8 +153,8 @@ describe('imsd standalone in the lab, driven by oFono scripts (host, no IPsec)',
     }
 
     it('SIGTERM during registration (a P-CSCF that never answers): exit 0 within 5 s, nothing left', async () => {
-      // an address of the lab's subnet nobody has: the REGISTER is retransmitted unanswered
-      const imsd = spawnImsd(ns, config('silent', o.coreV4.replace(/\.\d+$/, '.77')));
+      // the lab's P-CSCF address that never answers: the REGISTER is retransmitted unanswered
+      const imsd = spawnImsd(ns, config('silent', o.deadPcscfV4));
       await imsd.waitForLine(/serving on D-Bus/, 20_000);
       await imsd.waitForLine(/registration state state=registering/, 10_000);
       assert.ok(await nameHasOwner(bus, LAB_IMSD.busName));
