@@ -7,13 +7,15 @@ import { readState } from './core/state.js';
 import { addSubscriber, setSubscriberSqn } from './core/subscribers.js';
 import { networkDeregister } from './core/network-deregistration.js';
 import { umlDown, umlUp } from './core/uml.js';
+import { imsdPaths, tryCommands } from './core/ue.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { defaultOptions, names, umlInnerOptions, type IpsecMode, type LabOptions } from './options.js';
 
 const USAGE = `usage: imsd-lab [--run-dir DIR] [--prefix NAME] <command>
-  up [--uml] [--no-ipsec | --ipsec] [--manual-answer]
-                         start the lab (idempotent; cleans up what a crashed run left)
+  up [--uml] [--no-ipsec | --ipsec] [--manual-answer] [--no-imsd]
+                         start the lab (idempotent; cleans up what a crashed run left) and,
+                         on this kernel, imsd in the UE namespace on a private system bus
   down                   stop everything and remove namespaces, interfaces and the run dir
   status [--json]        addresses, namespaces, components, log dir and pcap, subscribers
   subscriber add --imsi IMSI --k K --opc OPC --msisdn MSISDN [--amf AMF]
@@ -36,6 +38,7 @@ async function main(argv: string[]): Promise<number> {
       'no-ipsec': { type: 'boolean' },
       ipsec: { type: 'boolean' },
       'manual-answer': { type: 'boolean' },
+      'no-imsd': { type: 'boolean' },
       json: { type: 'boolean' },
       imsi: { type: 'string' },
       k: { type: 'string' },
@@ -67,7 +70,15 @@ async function main(argv: string[]): Promise<number> {
     case 'up': {
       const autoAnswer = !values['manual-answer'];
       if (values.uml) await umlUp(o, { autoAnswer });
-      else await up(o, { autoAnswer, slow: values['inside-uml'] ?? false });
+      else {
+        // imsd inside User-Mode Linux is not started yet: there `up` brings the core only
+        const imsd = !values['no-imsd'] && !values['inside-uml'];
+        const st = await up(o, { autoAnswer, slow: values['inside-uml'] ?? false, imsd });
+        if (imsd && st.pids.imsd !== undefined) {
+          console.log(`imsd is running in ${names(o).ueNs} (pid ${st.pids.imsd}), log ${imsdPaths(o).log}. Try:`);
+          for (const c of tryCommands(o)) console.log(`  ${c}`);
+        }
+      }
       return 0;
     }
     case 'down':
@@ -175,6 +186,7 @@ function printStatus(s: Awaited<ReturnType<typeof status>>): void {
   console.log(`pcap:         ${s.pcap}`);
   if (s.readyMs !== null) console.log(`ready after:  ${s.readyMs} ms`);
   console.log(`subscribers:  ${s.subscribers.map((x) => `${x.imsi} ${x.msisdn}`).join(', ')}`);
+  if (s.imsd) console.log(`imsd:         pid ${s.imsd.pid}, ${s.imsd.busName} ${s.imsd.modemPath} on ${s.imsd.busAddress}`);
 }
 
 main(process.argv.slice(2)).then(

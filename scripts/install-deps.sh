@@ -17,6 +17,8 @@ DEBIAN_PACKAGES=(
   build-essential python3 pkg-config
   # independent peers for the auth benchmarks (bench/auth-*.ts)
   python3-cryptography python3-pyscard
+  # systemd-analyze verify/security for systemd/imsd.service
+  systemd
   # diagnostics used by tests and the lab
   tshark tcpdump iproute2 strace procps psmisc busybox
 )

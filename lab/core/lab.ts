@@ -13,7 +13,7 @@ import { createTopology, listNamespaces, pidsInNamespace, removeTopology } from 
 import { readState, writeState, type LabState } from './state.js';
 import { defaultLabSubscribers } from '../hss/default-subscribers.js';
 import { publicSubscribers, readSubscribers, writeSubscribers } from './subscribers.js';
-import { startUe } from './ue.js';
+import { imsdInfo, startUe, type ImsdInfo } from './ue.js';
 
 export class LabError extends Error {
   override name = 'LabError';
@@ -24,6 +24,8 @@ export interface UpOptions {
   slow?: boolean;
   autoAnswer?: boolean;
   log?: (line: string) => void;
+  /** start imsd in the UE namespace, registered to the lab (see ue.ts); tests with their own UE leave it out */
+  imsd?: boolean;
 }
 
 export async function up(o: LabOptions, u: UpOptions = {}): Promise<LabState> {
@@ -89,14 +91,18 @@ export async function up(o: LabOptions, u: UpOptions = {}): Promise<LabState> {
         50,
       );
     }
-    const uePid = startUe(o, {
-      ueNamespace: n.ueNs,
-      ueAddress: o.ueV4,
-      ueAddress6: o.ueV6,
-      pcscf: { address: o.coreV4, address6: o.coreV6, port: o.pcscfPort },
-      domain: o.domain,
-    });
-    if (uePid !== undefined) pids.ue = uePid;
+    if (u.imsd) {
+      // on failure, down() below stops the bus and imsd: they run in the UE namespace
+      const ue = await startUe(o, {
+        ueNamespace: n.ueNs,
+        ueAddress: o.ueV4,
+        ueAddress6: o.ueV6,
+        pcscf: { address: o.coreV4, address6: o.coreV6, port: o.pcscfPort },
+        domain: o.domain,
+        ipsec: state.ipsec,
+      }, 15_000 * slowFactor);
+      Object.assign(pids, ue);
+    }
     state.readyMs = Date.now() - t0;
     writeState(o, state);
     log(`imsd-lab: up in ${state.readyMs} ms (ipsec ${state.ipsec ? 'on' : 'off'}), run dir ${o.runDir}`);
@@ -167,6 +173,8 @@ export interface LabStatus {
   readyMs: number | null;
   components: Record<string, { pid: number; running: boolean | null }>;
   subscribers: { imsi: string; msisdn: string }[];
+  /** imsd in the UE namespace (null when `up` did not start it) */
+  imsd: ImsdInfo | null;
 }
 
 export async function status(o: LabOptions): Promise<LabStatus> {
@@ -202,5 +210,6 @@ export async function status(o: LabOptions): Promise<LabStatus> {
     readyMs: top?.readyMs ?? null,
     components,
     subscribers: publicSubscribers(opts),
+    imsd: s?.pids.imsd !== undefined ? imsdInfo(opts, s.pids) : null,
   };
 }

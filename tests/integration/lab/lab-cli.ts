@@ -26,7 +26,8 @@ export function makeTestLab(): TestLab {
       new Promise((res) => {
         execFile(
           process.execPath,
-          ['--import', 'tsx', CLI, '--run-dir', runDir, '--prefix', prefix, ...args],
+          // these tests bring their own UE: `up` without imsd (tests/e2e/daemon/main/ tests the lab's imsd)
+          ['--import', 'tsx', CLI, '--run-dir', runDir, '--prefix', prefix, ...args, ...(args[0] === 'up' ? ['--no-imsd'] : [])],
           { cwd: REPO, timeout: timeoutMs, maxBuffer: 8 * 1024 * 1024 },
           (err, stdout, stderr) => {
             const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;

@@ -1,0 +1,110 @@
+// The composition root's body: every concrete class of imsd meets here. startImsd() opens the
+// SIM, the modem driver and (with sec-agree) the XFRM manager, adapts the registration service to
+// the D-Bus ImsBackend and owns the bus name; stop() undoes it in the order of the issue:
+// de-register, remove the SAs, release the bus name.
+import { mkdirSync } from 'node:fs';
+import type { SimCard } from '../auth/sim/sim-card.js';
+import type { ImsdConfig } from '../config/schema.js';
+import { startDbusService } from '../dbus/backend.js';
+import type { DbusService } from '../dbus/backend.js';
+import { startRegistration, type StartRegistrationOptions } from '../ims/registration/service.js';
+import type { IpsecManager } from '../ipsec/types.js';
+import type { Logger } from '../log/logger.js';
+import { SimulatedDriver } from '../../modem-drivers/simulated/simulated-driver.js';
+import { RegistrationBackend } from './ims-backend.js';
+import { interfaceAddresses } from './pdn-interface.js';
+import { openSim } from './sim.js';
+
+export const USER_AGENT = 'imsd/0.1';
+
+/** The D-Bus service could not start: no bus at the address, or the name is not ours to own. */
+export class DbusStartError extends Error {
+  override name = 'DbusStartError';
+}
+
+export interface Imsd {
+  readonly backend: RegistrationBackend;
+  readonly dbus: DbusService;
+  /** de-register (bounded by timeoutMs), remove every SA, close sockets, release the bus name */
+  stop(timeoutMs: number): Promise<void>;
+}
+
+/** RFC 3261 18.1.1: requests above this size go over TCP; udp/tcp pin the transport. */
+function udpSizeThreshold(c: ImsdConfig): number | undefined {
+  switch (c.ims.transport) {
+    case 'udp':
+      return 65_535;
+    case 'tcp':
+      return 0;
+    default:
+      return undefined;
+  }
+}
+
+async function openIpsec(logger: Logger): Promise<IpsecManager> {
+  const { XfrmIpsecManager } = await import('../ipsec/sa-manager.js');
+  const log = logger.child('ipsec');
+  return XfrmIpsecManager.open({ log: (line) => log.info(line) });
+}
+
+export async function startImsd(c: ImsdConfig, logger: Logger): Promise<Imsd> {
+  const closers: (() => Promise<void>)[] = [];
+  const unwind = async (): Promise<void> => {
+    for (const close of closers.reverse()) await close().catch((e: Error) => logger.warning('clean-up step failed', { error: e.message }));
+  };
+  try {
+    mkdirSync(c.general.stateDir, { recursive: true, mode: 0o700 });
+    // Modem=simulated is the only driver so far (schema.ts refuses the others as "not available yet")
+    const driver = new SimulatedDriver({ interface: c.ims.interface!, addresses: interfaceAddresses(c.ims.interface!), pcscf: c.ims.pcscf ?? [] });
+    closers.push(() => driver.close());
+    const sim: SimCard = await openSim(c, logger);
+    closers.push(() => sim.close());
+    const ids = await sim.identities();
+    logger.notice('SIM ready', { source: c.sim.source, impi: ids.impi });
+    const ipsec: IpsecManager | 'none' = c.ims.secAgree === 'none' ? 'none' : await openIpsec(logger);
+    if (ipsec !== 'none') closers.push(() => ipsec.close());
+    const threshold = udpSizeThreshold(c);
+    const regOptions: StartRegistrationOptions = {
+      driver,
+      sim,
+      ipsec,
+      logger,
+      pcscfPort: c.ims.pcscfPort,
+      localPort: c.ims.localPort,
+      userAgent: USER_AGENT,
+      ...(c.ims.pcscf ? { pcscf: c.ims.pcscf } : {}),
+      ...(c.ims.impu ? { impu: c.ims.impu } : {}),
+      ...(threshold !== undefined ? { udpSizeThreshold: threshold } : {}),
+    };
+    const backend = new RegistrationBackend({ imsi: ids.imsi, start: () => startRegistration(regOptions), logger: logger.child('ims') });
+    closers.push(() => backend.close(5000));
+    const dbus = await startDbusService({
+      bus: c.general.bus,
+      busName: c.general.busName,
+      modemPath: c.general.modemPath,
+      ims: backend,
+      stateDir: c.general.stateDir,
+      logger,
+      modemInfo: { Name: 'imsd simulated modem', Manufacturer: 'imsd', Model: 'simulated', Revision: USER_AGENT },
+    }).catch((e: Error) => {
+      throw new DbusStartError(`cannot serve ${c.general.busName} on the ${c.general.bus === 'system' ? 'system bus' : `bus ${c.general.bus}`}: ${e.message}`);
+    });
+    logger.notice('serving on D-Bus', { busName: c.general.busName, modemPath: c.general.modemPath, registration: dbus.registrationSetting });
+    return {
+      backend,
+      dbus,
+      async stop(timeoutMs: number): Promise<void> {
+        const t0 = Date.now();
+        // de-register and remove the SAs while the bus still shows Registered going false
+        await backend.close(Math.max(500, timeoutMs - 1000)).catch((e: Error) => logger.error('de-registration at stop failed', { error: e.message }));
+        closers.pop(); // backend.close done
+        await dbus.close().catch((e: Error) => logger.error('releasing the bus name failed', { error: e.message }));
+        await unwind();
+        logger.notice('stopped', { ms: Date.now() - t0 });
+      },
+    };
+  } catch (e) {
+    await unwind();
+    throw e;
+  }
+}
