@@ -712,7 +712,8 @@ export class RegistrationMachine {
   /**
    * A re-registration that failed (5xx, other 4xx, Timer F, transport error) does not end the
    * registration: its binding at the S-CSCF (and the P-CSCF's SAs) stay valid until it expires
-   * (RFC 3261 10.2.1: a failed refresh leaves the binding as it was), so the UE stays registered,
+   * (RFC 3261 10.3 step 7: a registrar commits binding updates only when all of them succeed, so a
+   * failed refresh leaves the binding as it was), so the UE stays registered,
    * keeps the current SA set (TS 33.203 7.4: a new set that was not taken into use goes) and the
    * subscription, and tries the re-registration again after the RFC 5626 4.5 back-off
    * (Retry-After wins). Only when the registration has expired meanwhile does it start an
