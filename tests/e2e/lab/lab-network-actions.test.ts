@@ -22,6 +22,11 @@ const IMSI = '001010000000078';
 // its own subscriber: the S-CSCF keeps the reg-event subscriptions of earlier SIPp runs of IMSI and
 // NOTIFYs them too, so the P-CSCF's last relayed NOTIFY for IMSI may belong to a dialog SIPp has forgotten
 const IMSI_DEREG = '001010000000080';
+// its own subscriber too: re-registering IMSI made the S-CSCF NOTIFY the reg-event dialog the first
+// test's SIPp had left, at the same host:port, so this SIPp got a stray NOTIFY
+const IMSI_SQN = '001010000000079';
+// one SIPp port per subscriber: the P-CSCF finds a UE by contact host:port
+const PORT: Record<string, string> = { [IMSI]: '5060', [IMSI_DEREG]: '5062', [IMSI_SQN]: '5064' };
 
 function opc(k: Buffer, op: Buffer): Buffer {
   const c = createCipheriv('aes-128-ecb', k, null);
@@ -48,7 +53,7 @@ describe('imsd-lab network-side actions with SIPp as the UE', function () {
     const up = await lab.cli(['up', '--no-ipsec']);
     assert.equal(up.code, 0, up.stderr);
     const k = Buffer.from(K_TEXT);
-    for (const [imsi, msisdn] of [[IMSI, '+15550078'], [IMSI_DEREG, '+15550080']] as const) {
+    for (const [imsi, msisdn] of [[IMSI, '+15550078'], [IMSI_DEREG, '+15550080'], [IMSI_SQN, '+15550079']] as const) {
       const add = await lab.cli([
         'subscriber', 'add', '--imsi', imsi, '--k', k.toString('hex'), '--opc', opc(k, Buffer.from(OP_TEXT)).toString('hex'),
         '--msisdn', msisdn, '--amf', Buffer.from(AMF_TEXT).toString('hex'),
@@ -79,8 +84,7 @@ describe('imsd-lab network-side actions with SIPp as the UE', function () {
     const log = join(dir, `${name}.log`);
     const errors = join(dir, `${name}-errors.log`);
     const child = spawn('ip', [
-      // its own port per subscriber: the P-CSCF finds a UE by contact host:port
-      'netns', 'exec', status.ueNamespace, 'sipp', target, '-sf', sf, '-i', status.ueAddress, '-p', imsi === IMSI ? '5060' : '5062', '-m', '1',
+      'netns', 'exec', status.ueNamespace, 'sipp', target, '-sf', sf, '-i', status.ueAddress, '-p', PORT[imsi] ?? '5060', '-m', '1',
       '-nostdin', '-trace_logs', '-log_file', log, '-trace_err', '-error_file', errors, '-timeout_error', ...extra,
     ], { cwd: dir, stdio: 'ignore' });
     children.push(child);
@@ -133,17 +137,17 @@ describe('imsd-lab network-side actions with SIPp as the UE', function () {
 
   it('subscriber sqn: the HSS issues the next vector after the SQN it was given', async () => {
     const sqn = '7ffff0000021';
-    const r = await lab.cli(['subscriber', 'sqn', '--imsi', IMSI, '--sqn', sqn]);
+    const r = await lab.cli(['subscriber', 'sqn', '--imsi', IMSI_SQN, '--sqn', sqn]);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /the HSS has it/);
     const saved = JSON.parse(readFileSync(join(lab.runDir, 'subscribers.json'), 'utf8')) as { imsi: string; sqn: string; k: string }[];
-    assert.equal(saved.find((s) => s.imsi === IMSI)?.sqn, sqn);
-    const run = sipp(`${status.pcscf.address}:${status.pcscf.port}`, 'sqn', ['-timeout', '30']);
+    assert.equal(saved.find((s) => s.imsi === IMSI_SQN)?.sqn, sqn);
+    const run = sipp(`${status.pcscf.address}:${status.pcscf.port}`, 'sqn', ['-timeout', '30'], '', IMSI_SQN);
     assert.equal(await run.done, 0, read(run.errors).slice(0, 800));
     assert.match(read(run.log), /REGISTERED/);
     const expected = nextSqn(BigInt(`0x${sqn}`)).toString(16).padStart(12, '0');
     const hss = read(join(status.logDir, 'hss.log'));
-    assert.match(hss, new RegExp(`user=${IMSI}@\\S+ .*sqn=${expected}`), hss.split('\n').filter((l) => l.includes('MAR')).slice(-3).join('\n'));
+    assert.match(hss, new RegExp(`user=${IMSI_SQN}@\\S+ .*sqn=${expected}`), hss.split('\n').filter((l) => l.includes('MAR')).slice(-3).join('\n'));
     // SIPp's AKA does not check freshness, so it registered; the value is in the HSS's own file
     assert.ok(!hss.includes(Buffer.from(K_TEXT).toString('hex')), 'no K in the HSS log');
   });
