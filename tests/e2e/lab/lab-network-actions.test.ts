@@ -5,9 +5,10 @@
 import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createCipheriv } from 'node:crypto';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { milenage } from '../../../daemon/auth/milenage.js';
 import { nextSqn } from '../../../lab/hss/sqn.js';
 import { command, requirePrerequisites, root } from '../../helpers/prereq.js';
 import { makeTestLab, type TestLab } from '../../integration/lab/lab-cli.js';
@@ -22,6 +23,11 @@ const IMSI = '001010000000078';
 // its own subscriber: the S-CSCF keeps the reg-event subscriptions of earlier SIPp runs of IMSI and
 // NOTIFYs them too, so the P-CSCF's last relayed NOTIFY for IMSI may belong to a dialog SIPp has forgotten
 const IMSI_DEREG = '001010000000080';
+// its own subscriber too: re-registering IMSI made the S-CSCF NOTIFY the reg-event dialog the first
+// test's SIPp had left, at the same host:port, so this SIPp got a stray NOTIFY
+const IMSI_SQN = '001010000000079';
+// one SIPp port per subscriber: the P-CSCF finds a UE by contact host:port
+const PORT: Record<string, string> = { [IMSI]: '5060', [IMSI_DEREG]: '5062', [IMSI_SQN]: '5064' };
 
 function opc(k: Buffer, op: Buffer): Buffer {
   const c = createCipheriv('aes-128-ecb', k, null);
@@ -48,7 +54,7 @@ describe('imsd-lab network-side actions with SIPp as the UE', function () {
     const up = await lab.cli(['up', '--no-ipsec']);
     assert.equal(up.code, 0, up.stderr);
     const k = Buffer.from(K_TEXT);
-    for (const [imsi, msisdn] of [[IMSI, '+15550078'], [IMSI_DEREG, '+15550080']] as const) {
+    for (const [imsi, msisdn] of [[IMSI, '+15550078'], [IMSI_DEREG, '+15550080'], [IMSI_SQN, '+15550079']] as const) {
       const add = await lab.cli([
         'subscriber', 'add', '--imsi', imsi, '--k', k.toString('hex'), '--opc', opc(k, Buffer.from(OP_TEXT)).toString('hex'),
         '--msisdn', msisdn, '--amf', Buffer.from(AMF_TEXT).toString('hex'),
@@ -69,6 +75,41 @@ describe('imsd-lab network-side actions with SIPp as the UE', function () {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  /**
+   * SIPp 3.6.1 (Debian sip-tester) computes Digest-AKAv1-MD5 with RES cut at its first zero byte
+   * (RFC 3310 3.1: the password is all of RES), so for about 3 % of RANDs its second REGISTER is
+   * rightly refused with 403. True only when this run met exactly that: SIPp got the 403 to
+   * CSeq 2 REGISTER and RES (TS 35.206 f2, from the test's own K/OPc) for the RAND of the nonce it
+   * answered has a zero byte. RES itself is never printed.
+   */
+  function sippAkaDefect(name: string, errors: string): boolean {
+    if (!/received 'SIP\/2\.0 403 [^']*CSeq: 2 REGISTER/.test(read(errors))) return false;
+    const trace = readdirSync(dir).filter((f) => f.startsWith(`${name}_`) && f.endsWith('_messages.log')).map((f) => read(join(dir, f))).join('');
+    const nonce = [...trace.matchAll(/WWW-Authenticate: Digest [^\r\n]*nonce="([^"]+)"/g)].at(-1)?.[1];
+    if (!nonce) return false;
+    const k = Buffer.from(K_TEXT);
+    const rand = Buffer.from(nonce, 'base64').subarray(0, 16);
+    return milenage(k, opc(k, Buffer.from(OP_TEXT)), rand, Buffer.alloc(6), Buffer.from(AMF_TEXT)).res.includes(0);
+  }
+
+  /**
+   * SIPp as a UE that registers: resolves once SIPp logged REGISTERED or ended. A run that ended on
+   * the SIPp defect above (and on nothing else) is followed by a new run (new call, new RAND from the
+   * HSS), at most 3 runs; any other outcome is the test's to judge.
+   */
+  async function sippRegistering(target: string, name: string, extra: string[], tail = '', imsi = IMSI): Promise<ReturnType<typeof sipp>> {
+    for (let attempt = 1; ; attempt++) {
+      const run = sipp(target, `${name}-${attempt}`, extra, tail, imsi);
+      let ended = false;
+      void run.done.then(() => (ended = true));
+      while (!ended && !read(run.log).includes('REGISTERED')) await new Promise((r) => setTimeout(r, 100));
+      if (!ended || attempt === 3) return run;
+      await run.done;
+      if (!sippAkaDefect(`${name}-${attempt}`, run.errors)) return run;
+      console.log(`      SIPp run ${name}-${attempt} met the SIPp 3.6.1 RES zero-byte defect (403 to its REGISTER); a new run`);
+    }
+  }
+
   /** Start SIPp in the UE namespace; resolves with its exit code once it ends. */
   function sipp(target: string, name: string, extra: string[] = [], tail = '', imsi = IMSI): { done: Promise<number>; log: string; errors: string } {
     const scenario = readFileSync(join(HERE, 'sipp', 'register-subscribe.xml'), 'utf8').replace('</scenario>', `${tail}</scenario>`)
@@ -79,9 +120,8 @@ describe('imsd-lab network-side actions with SIPp as the UE', function () {
     const log = join(dir, `${name}.log`);
     const errors = join(dir, `${name}-errors.log`);
     const child = spawn('ip', [
-      // its own port per subscriber: the P-CSCF finds a UE by contact host:port
-      'netns', 'exec', status.ueNamespace, 'sipp', target, '-sf', sf, '-i', status.ueAddress, '-p', imsi === IMSI ? '5060' : '5062', '-m', '1',
-      '-nostdin', '-trace_logs', '-log_file', log, '-trace_err', '-error_file', errors, '-timeout_error', ...extra,
+      'netns', 'exec', status.ueNamespace, 'sipp', target, '-sf', sf, '-i', status.ueAddress, '-p', PORT[imsi] ?? '5060', '-m', '1',
+      '-nostdin', '-trace_msg', '-trace_logs', '-log_file', log, '-trace_err', '-error_file', errors, '-timeout_error', ...extra,
     ], { cwd: dir, stdio: 'ignore' });
     children.push(child);
     return { done: new Promise((res) => child.on('exit', (code) => res(code ?? 1))), log, errors };
@@ -89,7 +129,7 @@ describe('imsd-lab network-side actions with SIPp as the UE', function () {
   const read = (f: string) => (existsSync(f) ? readFileSync(f, 'utf8') : '');
 
   it('reg-event: the NOTIFY from the S-CSCF reaches the UE through the P-CSCF (no sec-agree)', async () => {
-    const run = sipp(`${status.pcscf.address}:${status.pcscf.port}`, 'regevent', ['-timeout', '30']);
+    const run = await sippRegistering(`${status.pcscf.address}:${status.pcscf.port}`, 'regevent', ['-timeout', '30']);
     const code = await run.done;
     assert.equal(code, 0, `SIPp: ${read(run.errors).slice(0, 1200)}\nP-CSCF: ${read(join(status.logDir, 'pcscf.log')).split('\n').filter((l) => /ERROR.*send|NOTIFY/.test(l)).slice(-4).join('\n')}`);
     assert.match(read(run.log), /NOTIFY-1 \[?state=.active./);
@@ -118,7 +158,7 @@ describe('imsd-lab network-side actions with SIPp as the UE', function () {
     ]]>
   </send>
 `;
-    const run = sipp(`${status.pcscf.address}:${status.pcscf.port}`, 'dereg', ['-timeout', '40'], tail, IMSI_DEREG);
+    const run = await sippRegistering(`${status.pcscf.address}:${status.pcscf.port}`, 'dereg', ['-timeout', '40'], tail, IMSI_DEREG);
     const end = Date.now() + 30_000;
     while (!read(run.log).includes('NOTIFY-1') && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
     assert.match(read(run.log), /NOTIFY-1/, read(run.errors).slice(0, 800));
@@ -133,17 +173,17 @@ describe('imsd-lab network-side actions with SIPp as the UE', function () {
 
   it('subscriber sqn: the HSS issues the next vector after the SQN it was given', async () => {
     const sqn = '7ffff0000021';
-    const r = await lab.cli(['subscriber', 'sqn', '--imsi', IMSI, '--sqn', sqn]);
+    const r = await lab.cli(['subscriber', 'sqn', '--imsi', IMSI_SQN, '--sqn', sqn]);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /the HSS has it/);
     const saved = JSON.parse(readFileSync(join(lab.runDir, 'subscribers.json'), 'utf8')) as { imsi: string; sqn: string; k: string }[];
-    assert.equal(saved.find((s) => s.imsi === IMSI)?.sqn, sqn);
-    const run = sipp(`${status.pcscf.address}:${status.pcscf.port}`, 'sqn', ['-timeout', '30']);
+    assert.equal(saved.find((s) => s.imsi === IMSI_SQN)?.sqn, sqn);
+    const run = await sippRegistering(`${status.pcscf.address}:${status.pcscf.port}`, 'sqn', ['-timeout', '30'], '', IMSI_SQN);
     assert.equal(await run.done, 0, read(run.errors).slice(0, 800));
     assert.match(read(run.log), /REGISTERED/);
     const expected = nextSqn(BigInt(`0x${sqn}`)).toString(16).padStart(12, '0');
     const hss = read(join(status.logDir, 'hss.log'));
-    assert.match(hss, new RegExp(`user=${IMSI}@\\S+ .*sqn=${expected}`), hss.split('\n').filter((l) => l.includes('MAR')).slice(-3).join('\n'));
+    assert.match(hss, new RegExp(`user=${IMSI_SQN}@\\S+ .*sqn=${expected}`), hss.split('\n').filter((l) => l.includes('MAR')).slice(-3).join('\n'));
     // SIPp's AKA does not check freshness, so it registered; the value is in the HSS's own file
     assert.ok(!hss.includes(Buffer.from(K_TEXT).toString('hex')), 'no K in the HSS log');
   });
