@@ -6,26 +6,41 @@ import { CORE_PORTS, names, type LabOptions } from '../options.js';
 import { inNs, startDaemon } from './exec.js';
 import { writeToneWav } from './wav.js';
 
-export function baresipConfig(o: LabOptions, autoAnswer: boolean, sound: string): { config: string; accounts: string } {
-  const config = [
-    `sip_listen 127.0.0.1:${CORE_PORTS.farEndSip}`,
-    'net_interface 127.0.0.1',
+export interface BaresipConfigText {
+  /** the address baresip listens and sends RTP on (an address: baresip 1.0 rejects "lo") */
+  host: string;
+  sipPort: number;
+  ctrlPort: number;
+  /** WAV file played as the microphone */
+  sound: string;
+  rtpPorts: string;
+}
+
+/** baresip's `config` file: SIP and ctrl_tcp on one loopback address, a WAV file as microphone, no sound card. */
+export function baresipConfigText(c: BaresipConfigText): string {
+  return [
+    `sip_listen ${c.host}:${c.sipPort}`,
+    `net_interface ${c.host}`,
     'net_prefer_ipv6 no',
     'module_path /usr/lib/baresip/modules',
     // no stdio.so: it needs a terminal
     'module g711.so',
     'module aufile.so',
     'module alsa.so',
-    `audio_source aufile,${sound}`,
+    `audio_source aufile,${c.sound}`,
     'audio_player alsa,null',
     'audio_alert alsa,null',
     'module_app account.so',
     'module_app menu.so',
     'module_app ctrl_tcp.so',
-    `ctrl_tcp_listen 127.0.0.1:${CORE_PORTS.farEndCtrl}`,
-    'rtp_ports 40000-40100',
+    `ctrl_tcp_listen ${c.host}:${c.ctrlPort}`,
+    `rtp_ports ${c.rtpPorts}`,
     '',
   ].join('\n');
+}
+
+export function baresipConfig(o: LabOptions, autoAnswer: boolean, sound: string): { config: string; accounts: string } {
+  const config = baresipConfigText({ host: '127.0.0.1', sipPort: CORE_PORTS.farEndSip, ctrlPort: CORE_PORTS.farEndCtrl, sound, rtpPorts: '40000-40100' });
   const answer = autoAnswer ? ';answermode=auto' : ';answermode=manual';
   // No registration (regint=0): the S-CSCF routes the far-end number here statically, and the
   // phone's own calls go to the S-CSCF as their outbound proxy.

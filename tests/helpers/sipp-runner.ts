@@ -7,22 +7,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-/** A port free for both UDP and TCP on addr right now. */
-export async function freePort(addr: string): Promise<number> {
-  for (;;) {
-    const srv = net.createServer();
-    await new Promise<void>((r) => srv.listen(0, addr, () => r()));
-    const port = (srv.address() as net.AddressInfo).port;
-    const udp = dgram.createSocket(addr.includes(':') ? 'udp6' : 'udp4');
-    const ok = await new Promise<boolean>((r) => {
-      udp.once('error', () => r(false));
-      udp.bind(port, addr, () => r(true));
-    });
-    await new Promise<void>((r) => srv.close(() => r()));
-    if (ok) await new Promise<void>((r) => udp.close(() => r()));
-    if (ok) return port;
-  }
-}
+export { freePort } from './peers/ports.js';
 
 export interface SippResult {
   code: number | null;

@@ -105,9 +105,9 @@ async function runScenario(name: string, o: LabOptions, plan: LabRunPlan): Promi
   const config: Record<string, unknown> = {
     pcscf: o.coreV4, ue: o.ueV4, imsi, mncLength: 2, k: K, opc: OPC, secAgree: wantsSecAgree ? 'ipsec-3gpp' : 'none',
     sqnStateFile: join(plan.work, `sqn-${name}.json`), logLevel: 'debug',
-    // The lab's P-CSCF is UDP only; imsd's full Security-Client offer makes the REGISTER larger than
-    // MTU - 200 bytes, which RFC 3261 18.1.1 sends over TCP. One pair keeps it on UDP, and null
-    // encryption lets tshark read the SIP inside ESP.
+    // One pair with null encryption: tshark can read the SIP inside ESP, and the REGISTER stays
+    // under MTU - 200 bytes, so on UDP (RFC 3261 18.1.1). The full offer, over TCP and with
+    // aes-cbc, has its own test (registration-full-offer-uml.test.ts).
     ...(wantsSecAgree ? { offer: [{ alg: 'hmac-sha-1-96', ealg: 'null' }] } : {}),
   };
   const r: ScenarioResult = { name, ok: false, states: [], window: [Date.now() / 1000, 0] };

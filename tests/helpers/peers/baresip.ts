@@ -4,6 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { toneWav } from '../../../lab/core/wav.js';
+import { baresipConfigText } from '../../../lab/core/baresip.js';
 import { BaresipCtrl } from './baresip-ctrl.js';
 import type { KamailioPeer } from './kamailio.js';
 import { freePort } from './ports.js';
@@ -40,25 +41,8 @@ export class BaresipPeer {
     const ctrlPort = await freePort(host);
     const sound = join(dir, 'tone-8k.wav');
     writeFileSync(sound, toneWav(1));
-    writeFileSync(join(dir, 'config'), [
-      `sip_listen ${host}:${sipPort}`,
-      // the interface name "lo" fails in baresip 1.0; an address works (TESTBED.md)
-      `net_interface ${host}`,
-      'net_prefer_ipv6 no',
-      'module_path /usr/lib/baresip/modules',
-      'module g711.so',
-      'module aufile.so',
-      'module alsa.so',
-      `audio_source aufile,${sound}`,
-      'audio_player alsa,null',
-      'audio_alert alsa,null',
-      'module_app account.so',
-      'module_app menu.so',
-      'module_app ctrl_tcp.so',
-      `ctrl_tcp_listen ${host}:${ctrlPort}`,
-      'rtp_ports 42000-42998',
-      '',
-    ].join('\n'));
+    // the interface name "lo" fails in baresip 1.0; an address works (TESTBED.md)
+    writeFileSync(join(dir, 'config'), baresipConfigText({ host, sipPort, ctrlPort, sound, rtpPorts: '42000-42998' }));
     const aor = `sip:${o.user}@${domain}`;
     const proxy = `sip:${host}:${o.kamailio.port};transport=${o.transport}`;
     writeFileSync(join(dir, 'accounts'),
