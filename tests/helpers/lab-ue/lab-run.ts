@@ -136,18 +136,12 @@ async function runScenario(name: string, o: LabOptions, plan: LabRunPlan): Promi
       r.failure = { state: f.state, lastFailure: f.lastFailure };
       await sleep(500 * t);
       r.xfrmStatesWhileRegistered = await xfrmCount(n.ueNs, 'state');
-      r.exitCode = await cli.stop(30_000 * t);
-      r.finalState = cli.states.at(-1)?.snap.state;
-      r.xfrmStatesAfterStop = await xfrmCount(n.ueNs, 'state');
-      r.xfrmPoliciesAfterStop = await xfrmCount(n.ueNs, 'policy');
-      r.ok = true;
+      await stopAndCount(r, cli, n.ueNs, t);
     } catch (e) {
       r.error = (e as Error).message;
       await cli.stop(5_000);
     }
-    r.states = cli.stateNames;
-    r.window[1] = Date.now() / 1000;
-    return r;
+    return closeResult(r, cli);
   }
   try {
     const reg = await cli.waitFor((s) => s.state === 'registered', 60_000 * t);
@@ -183,16 +177,25 @@ async function runScenario(name: string, o: LabOptions, plan: LabRunPlan): Promi
     }
     if (plan.ipsec) r.xfrmStatesWhileRegistered = await xfrmCount(n.ueNs, 'state');
     if (name === 'resync') r.hssResync = readFileSync(join(n.logDir, 'hss.log'), 'utf8').slice(hssLogBefore).includes('resync sqn_ms=');
-    r.exitCode = await cli.stop(30_000 * t);
-    r.finalState = cli.states.at(-1)?.snap.state;
+    await stopAndCount(r, cli, n.ueNs, t);
     r.lastFailure = cli.states.at(-1)?.snap.lastFailure;
-    r.xfrmStatesAfterStop = await xfrmCount(n.ueNs, 'state');
-    r.xfrmPoliciesAfterStop = await xfrmCount(n.ueNs, 'policy');
-    r.ok = true;
   } catch (e) {
     r.error = (e as Error).message;
     await cli.stop(5_000);
   }
+  return closeResult(r, cli);
+}
+
+/** SIGTERM the CLI, then count what it left in the kernel (SAs, policies). */
+async function stopAndCount(r: ScenarioResult, cli: RegistrationCli, ueNs: string, t: number): Promise<void> {
+  r.exitCode = await cli.stop(30_000 * t);
+  r.finalState = cli.states.at(-1)?.snap.state;
+  r.xfrmStatesAfterStop = await xfrmCount(ueNs, 'state');
+  r.xfrmPoliciesAfterStop = await xfrmCount(ueNs, 'policy');
+  r.ok = true;
+}
+
+function closeResult(r: ScenarioResult, cli: RegistrationCli): ScenarioResult {
   r.states = cli.stateNames;
   r.window[1] = Date.now() / 1000;
   return r;
