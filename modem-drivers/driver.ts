@@ -45,6 +45,46 @@ export interface ModemCapabilities {
   bearerEvents: boolean;
 }
 
+/** A speech codec the media side can run (RFC 4867 for AMR/AMR-WB). */
+export interface MediaCodec {
+  /** SDP encoding name: 'AMR-WB', 'AMR', 'PCMU', ... */
+  name: string;
+  clockRate: number;
+  channels?: number;
+  /** RFC 4867 8.1: octet-align=1 (false/absent: bandwidth-efficient) */
+  octetAlign?: boolean;
+  /** AMR mode-set restriction, e.g. [0, 1, 2] (absent: all modes) */
+  modeSet?: number[];
+}
+
+/** What the media side (the modem, or the AP's RTP stack) declares; the SDP offer is built from it. */
+export interface MediaCapabilities {
+  /** in preference order; an AMR/AMR-WB codec is offered once per octet-align setting the side supports */
+  codecs: MediaCodec[];
+  /** RFC 4733 telephone-event clock rates it can send (e.g. [16000, 8000]); empty: DTMF via SIP INFO */
+  telephoneEventRates: number[];
+  /** packetization time in ms (default 20) and the maximum (default 240), RFC 4867 8.1 / IR.92 3.2.1 */
+  ptime?: number;
+  maxptime?: number;
+}
+
+export type MediaDirection = 'sendrecv' | 'sendonly' | 'recvonly' | 'inactive';
+
+/** The negotiated media of one call, handed to the media side (startMedia/updateMedia). */
+export interface MediaSession {
+  /** imsd's call id (stable for the life of the call) */
+  callId: string;
+  localAddress: string;
+  localPort: number;
+  remoteAddress: string;
+  remotePort: number;
+  /** the codec both sides agreed on, with its RTP payload type */
+  codec: MediaCodec & { payloadType: number };
+  telephoneEvent?: { payloadType: number; clockRate: number };
+  ptime: number;
+  direction: MediaDirection;
+}
+
 export interface ModemDriverEvents {
   'pdn-up': (pdn: PdnInfo) => void;
   /** an address, MTU or P-CSCF list changed while the PDN stays up */
@@ -74,6 +114,16 @@ export interface ModemDriver {
   readonly pdn: PdnInfo | undefined;
   /** bring the IMS PDN up (APN "ims"); resolves once `pdn-up` has been emitted */
   activateImsPdn(): Promise<PdnInfo>;
+  /** the codecs and DTMF the media side offers (modem RTP, or the AP's stack) */
+  readonly media: MediaCapabilities;
+  /** start the media of a call once an answer is known (early media included); rejects with ModemDriverError */
+  startMedia(session: MediaSession): Promise<void>;
+  /** new remote address/port, codec or direction (hold, resume, re-negotiation) */
+  updateMedia(session: MediaSession): Promise<void>;
+  /** stop the media of a call (no-op when none) */
+  stopMedia(callId: string): Promise<void>;
+  /** RFC 4733 telephone-events on the call's media (only when telephoneEventRates is not empty); resolves once sent */
+  sendTones(callId: string, tones: string): Promise<void>;
   /** tear the IMS PDN down; resolves once `pdn-down` has been emitted (no-op when down) */
   deactivateImsPdn(): Promise<void>;
   on<E extends keyof ModemDriverEvents>(event: E, listener: ModemDriverEvents[E]): this;

@@ -10,9 +10,8 @@ import type { DbusService } from '../dbus/backend.js';
 import { startRegistration, type StartRegistrationOptions } from '../ims/registration/service.js';
 import type { IpsecManager } from '../ipsec/types.js';
 import type { Logger } from '../log/logger.js';
-import { SimulatedDriver } from '../../modem-drivers/simulated/simulated-driver.js';
 import { RegistrationBackend } from './ims-backend.js';
-import { interfaceAddresses } from './pdn-interface.js';
+import { openDriver } from './driver.js';
 import { openSim } from './sim.js';
 
 export const USER_AGENT = 'imsd/0.1';
@@ -54,8 +53,7 @@ export async function startImsd(c: ImsdConfig, logger: Logger): Promise<Imsd> {
   };
   try {
     mkdirSync(c.general.stateDir, { recursive: true, mode: 0o700 });
-    // Modem=simulated is the only driver so far (schema.ts refuses the others as "not available yet")
-    const driver = new SimulatedDriver({ interface: c.ims.interface!, addresses: interfaceAddresses(c.ims.interface!), pcscf: c.ims.pcscf ?? [] });
+    const driver = await openDriver(c, logger);
     closers.push(() => driver.close());
     const sim: SimCard = await openSim(c, logger);
     closers.push(() => sim.close());

@@ -1,7 +1,7 @@
 // A ModemDriver for desktops and the lab: the "IMS PDN" is a configured interface with its
 // address(es) and P-CSCF list. Tests script it: PDN loss, a new address, bearer events, resets.
 import { EventEmitter } from 'node:events';
-import type { BearerInfo, ModemCapabilities, ModemDriver, ModemDriverEvents, PdnInfo } from '../driver.js';
+import type { BearerInfo, MediaCapabilities, MediaSession, ModemCapabilities, ModemDriver, ModemDriverEvents, PdnInfo } from '../driver.js';
 import { ModemDriverError } from '../driver.js';
 
 export interface SimulatedDriverOptions {
@@ -11,7 +11,27 @@ export interface SimulatedDriverOptions {
   mtu?: number;
   accessNetworkInfo?: string;
   capabilities?: Partial<ModemCapabilities>;
+  media?: MediaCapabilities;
 }
+
+/** IR.92 3.2: AMR-WB and AMR, each bandwidth-efficient and octet-aligned; telephone-event at 16 and 8 kHz */
+export const DEFAULT_MEDIA: MediaCapabilities = {
+  codecs: [
+    { name: 'AMR-WB', clockRate: 16000 },
+    { name: 'AMR-WB', clockRate: 16000, octetAlign: true },
+    { name: 'AMR', clockRate: 8000 },
+    { name: 'AMR', clockRate: 8000, octetAlign: true },
+  ],
+  telephoneEventRates: [16000, 8000],
+  ptime: 20,
+  maxptime: 240,
+};
+
+/** What the simulated media side was asked to do, in order (tests read it). */
+export type MediaRecord =
+  | { op: 'start' | 'update'; session: MediaSession }
+  | { op: 'stop'; callId: string }
+  | { op: 'tones'; callId: string; tones: string };
 
 function copy(p: PdnInfo): PdnInfo {
   return { ...p, addresses: [...p.addresses], pcscf: [...p.pcscf] };
@@ -24,11 +44,16 @@ export class SimulatedDriver extends EventEmitter implements ModemDriver {
   #up = false;
   #closed = false;
   readonly #bearers = new Map<number, BearerInfo>();
+  readonly media: MediaCapabilities;
+  /** every media request, in order */
+  readonly mediaLog: MediaRecord[] = [];
+  readonly #media = new Map<string, MediaSession>();
 
   constructor(options: SimulatedDriverOptions) {
     super();
     if (options.addresses.length === 0) throw new ModemDriverError('configure', 'the simulated PDN needs at least one address');
     this.capabilities = { modemRtp: false, bearerEvents: true, ...options.capabilities };
+    this.media = structuredClone(options.media ?? DEFAULT_MEDIA);
     this.#config = {
       interface: options.interface,
       addresses: [...options.addresses],
@@ -72,6 +97,36 @@ export class SimulatedDriver extends EventEmitter implements ModemDriver {
     this.losePdn('deactivated');
   }
 
+  /** the media sessions running now, by call id */
+  get mediaSessions(): ReadonlyMap<string, MediaSession> {
+    return this.#media;
+  }
+
+  async startMedia(session: MediaSession): Promise<void> {
+    this.#check('startMedia');
+    this.#media.set(session.callId, structuredClone(session));
+    this.mediaLog.push({ op: 'start', session: structuredClone(session) });
+  }
+
+  async updateMedia(session: MediaSession): Promise<void> {
+    this.#check('updateMedia');
+    if (!this.#media.has(session.callId)) throw new ModemDriverError('updateMedia', `no media for call ${session.callId}`);
+    this.#media.set(session.callId, structuredClone(session));
+    this.mediaLog.push({ op: 'update', session: structuredClone(session) });
+  }
+
+  async stopMedia(callId: string): Promise<void> {
+    if (!this.#media.delete(callId)) return;
+    this.mediaLog.push({ op: 'stop', callId });
+  }
+
+  async sendTones(callId: string, tones: string): Promise<void> {
+    this.#check('sendTones');
+    if (this.media.telephoneEventRates.length === 0) throw new ModemDriverError('sendTones', 'this media side has no telephone-event');
+    if (!this.#media.has(callId)) throw new ModemDriverError('sendTones', `no media for call ${callId}`);
+    this.mediaLog.push({ op: 'tones', callId, tones });
+  }
+
   // ---- scripting (tests, lab) ----
 
   /** The network drops the PDN (bearers go with it). */
@@ -104,6 +159,7 @@ export class SimulatedDriver extends EventEmitter implements ModemDriver {
   reset(): void {
     this.#up = false;
     this.#bearers.clear();
+    this.#media.clear();
     this.emit('modem-reset');
   }
 

@@ -13,7 +13,8 @@ import { SystemClock, type Clock, type TimerHandle } from '../../sip/clock.js';
 import { SipEndpoint } from '../../sip/endpoint.js';
 import { parseNameAddr } from '../../sip/header-values.js';
 import type { TimerValues } from '../../sip/transactions/index.js';
-import { SubscriptionClient, UserAgentCore } from '../../sip/user-agents/index.js';
+import { SubscriptionClient, UserAgentCore, type IncomingCall, type IncomingCallHandlers } from '../../sip/user-agents/index.js';
+import type { SessionTimerConfig } from '../../sip/session-timer/negotiation.js';
 import { parseUri } from '../../sip/uri.js';
 import { SipTransport } from '../../transport/sip-transport.js';
 import type { ModemDriver, PdnInfo } from '../../../modem-drivers/driver.js';
@@ -53,7 +54,26 @@ export interface StartRegistrationOptions {
   udpSizeThreshold?: number;
   /** ask the driver to bring the IMS PDN up (default true) */
   activatePdn?: boolean;
+  /** session timer policy for calls on this registration's flows (RFC 4028; default: none) */
+  sessionTimer?: SessionTimerConfig | false;
+  /** option tags the user agent supports (default 100rel, plus timer with session timers) */
+  supported?: string[];
 }
+
+/**
+ * The SIP stack of a registration session, for the services that ride on it (calls). The core of
+ * the protected flow (or the only one without sec-agree) sends every request to the P-CSCF; it
+ * lives as long as the session (the PDN), across re-registrations and new SAs.
+ */
+export interface SipContext {
+  core: UserAgentCore;
+  ueAddress: string;
+  homeDomain: string;
+  impi: string;
+}
+
+/** takes an incoming INVITE; without a handler imsd answers 480 (TS 24.229 5.1.4) */
+export type InviteHandler = (call: IncomingCall, sip: SipContext) => IncomingCallHandlers | void;
 
 export interface RegistrationEvents {
   state: (snapshot: RegistrationSnapshot) => void;
@@ -68,10 +88,15 @@ export interface Registration {
   register(): Promise<void>;
   /** de-register if registered (waiting at most `timeoutMs`), then close sockets and remove every SA */
   stop(timeoutMs?: number): Promise<void>;
+  /** the current session's SIP stack; undefined without a session (no PDN); see `snapshot` for the state */
+  readonly sip: SipContext | undefined;
+  /** who takes incoming INVITEs */
+  onInvite: InviteHandler | undefined;
 }
 
 interface Session {
   machine: RegistrationMachine;
+  sip: SipContext;
   transports: SipTransport[];
   endpoints: Map<Flow, { endpoint: SipEndpoint; core: UserAgentCore }>;
   subscription: SubscriptionClient | undefined;
@@ -85,6 +110,7 @@ function pickAddress(pdn: PdnInfo, pcscf: string): string | undefined {
 
 class RegistrationService implements Registration {
   readonly events = new EventEmitter();
+  onInvite: InviteHandler | undefined;
   readonly #o: StartRegistrationOptions;
   readonly #log: Logger;
   readonly #clock: Clock;
@@ -125,6 +151,20 @@ class RegistrationService implements Registration {
 
   get snapshot(): RegistrationSnapshot {
     return structuredClone(this.#snapshot);
+  }
+
+  get sip(): SipContext | undefined {
+    return this.#session?.sip;
+  }
+
+  #invite(call: IncomingCall, s: Session): IncomingCallHandlers | void {
+    const handler = this.onInvite;
+    if (!handler) {
+      this.#log.info('incoming call refused: no call service', { from: call.request.headers.get('From') });
+      call.reject(480, 'no call service');
+      return;
+    }
+    return handler(call, s.sip);
   }
 
   /** run PDN reactions one after the other */
@@ -194,7 +234,9 @@ class RegistrationService implements Registration {
           // every request goes to the P-CSCF, whatever the Route set names (TS 24.229 5.1.2A.1.1)
           route: () => ({ ...session.machine.destination(flow), protocol: 'udp' }),
           contact: contactOf(ueAddress, contactPort, this.#instanceId),
-          sessionTimer: false,
+          sessionTimer: this.#o.sessionTimer ?? false,
+          ...(this.#o.supported ? { supported: this.#o.supported } : {}),
+          onInvite: (call) => this.#invite(call, session),
           ...(this.#o.userAgent !== undefined ? { userAgent: this.#o.userAgent } : {}),
           onRejected: (req, status, why) => this.#log.info('request answered by the core', { method: req.method, status, why }),
         });
@@ -202,10 +244,12 @@ class RegistrationService implements Registration {
         core.attach(endpoint.layer);
         return { endpoint, core };
       };
-      const session: Session = { machine: undefined as unknown as RegistrationMachine, transports, endpoints, subscription: undefined, pdn };
+      const session: Session = { machine: undefined as unknown as RegistrationMachine, sip: undefined as unknown as SipContext, transports, endpoints, subscription: undefined, pdn };
       const u = mk(unprotected, 'unprotected');
       endpoints.set('unprotected', u);
-      endpoints.set('protected', protectedT ? mk(protectedT, 'protected') : u);
+      const p = protectedT ? mk(protectedT, 'protected') : u;
+      endpoints.set('protected', p);
+      session.sip = { core: p.core, ueAddress, homeDomain: ids.homeDomain, impi: ids.impi };
       const config: RegistrationConfig = {
         impi: ids.impi,
         impu: this.#o.impu ?? ids.impus[0] ?? `sip:${ids.impi}`,

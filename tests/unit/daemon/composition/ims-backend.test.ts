@@ -9,6 +9,8 @@ import { silentLogger } from '../../../../daemon/log/logger.js';
 /** a stand-in for the registration service: the test moves its state */
 class FakeRegistration implements Registration {
   readonly events = new EventEmitter();
+  readonly sip = undefined;
+  onInvite = undefined;
   calls: string[] = [];
   #snap: RegistrationSnapshot = { state: 'idle', impus: [], serviceRoute: [] };
   get snapshot(): RegistrationSnapshot {

@@ -1,0 +1,18 @@
+// Which ModemDriver the daemon runs, from [General] Modem. Each driver module is loaded only when
+// configured, so a desktop never loads serial-port code.
+import type { ImsdConfig } from '../config/schema.js';
+import type { Logger } from '../log/logger.js';
+import type { ModemDriver } from '../../modem-drivers/driver.js';
+import { SimulatedDriver } from '../../modem-drivers/simulated/simulated-driver.js';
+import { interfaceAddresses } from './pdn-interface.js';
+
+export async function openDriver(c: ImsdConfig, logger: Logger): Promise<ModemDriver> {
+  switch (c.general.modem) {
+    case 'simulated':
+      return new SimulatedDriver({ interface: c.ims.interface!, addresses: interfaceAddresses(c.ims.interface!), pcscf: c.ims.pcscf ?? [] });
+    default:
+      // schema.ts refuses the other kinds as "not available yet" before we get here
+      logger.error('modem driver not available', { modem: c.general.modem });
+      throw new Error(`Modem=${c.general.modem} is not available in this version of imsd`);
+  }
+}
