@@ -2,8 +2,11 @@
 // The registration service is started on the first register(), so a Registration setting of
 // "disabled" never sends a REGISTER; unregister() de-registers and holds until register().
 // Registered = the registration state is registered or reregistering (the binding still holds
-// while it is refreshed, TS 24.229 5.1.1.4.1). VoiceCapable/SmsCapable appear once registered and
-// are false: imsd has no MMTel call or SMS-over-IP service behind D-Bus yet.
+// while it is refreshed, TS 24.229 5.1.1.4.1). When the registration exists it is handed to the
+// call service (`calls.attach`) before its first state is followed. VoiceCapable/SmsCapable appear
+// once registered; VoiceCapable is true while registered with the call service present (GSMA IR.92
+// 2.2.1: the MMTel feature tag is in every REGISTER's Contact, so the binding carries MMTel), false
+// otherwise; SmsCapable is false: imsd has no SMS-over-IP service yet.
 import { EventEmitter } from 'node:events';
 import { ImsBackendError, type ImsBackend } from '../dbus/backend.js';
 import type { Registration } from '../ims/registration/service.js';
@@ -13,10 +16,19 @@ import type { Logger } from '../log/logger.js';
 const REGISTERED: readonly RegistrationState[] = ['registered', 'reregistering'];
 const UNDERWAY: readonly RegistrationState[] = ['registering', 'authenticating', 'reregistering', 'registered'];
 
+/** the call service's side of the composition (LateCallBackend) */
+export interface CallAttachment {
+  /** create the call service on this registration; may throw (then imsd registers without calls) */
+  attach(registration: Registration): void;
+  readonly attached: boolean;
+}
+
 export interface RegistrationBackendOptions {
   imsi: string | undefined;
   /** starts the registration service (startRegistration with the daemon's options) */
   start: () => Promise<Registration>;
+  /** the call service to attach once the registration exists (none: VoiceCapable stays false) */
+  calls?: CallAttachment;
   logger: Logger;
 }
 
@@ -40,7 +52,8 @@ export class RegistrationBackend implements ImsBackend {
   }
 
   get voiceCapable(): boolean | undefined {
-    return this.#everRegistered ? false : undefined;
+    if (!this.#everRegistered) return undefined;
+    return this.registered && (this.#o.calls?.attached ?? false);
   }
 
   get smsCapable(): boolean | undefined {
@@ -63,6 +76,15 @@ export class RegistrationBackend implements ImsBackend {
     if (before[0] !== this.registered || before[1] !== this.voiceCapable) this.events.emit('change');
   };
 
+  #attachCalls(reg: Registration): void {
+    try {
+      this.#o.calls?.attach(reg);
+    } catch (e) {
+      // registration still serves IpMultimediaSystem; VoiceCapable stays false and Dial NotAllowed
+      this.#o.logger.error('the call service could not start: registering without calls', { error: (e as Error).message });
+    }
+  }
+
   async register(): Promise<void> {
     if (this.#closed) throw new ImsBackendError('NotAllowed', 'imsd is shutting down');
     try {
@@ -70,6 +92,7 @@ export class RegistrationBackend implements ImsBackend {
         if (!this.#starting) {
           this.#starting = this.#o.start().then((reg) => {
             this.#reg = reg;
+            this.#attachCalls(reg);
             reg.events.on('state', this.#onState);
             this.#onState(reg.snapshot);
             return reg;

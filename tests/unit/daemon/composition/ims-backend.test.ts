@@ -50,6 +50,7 @@ describe('daemon/composition RegistrationBackend', () => {
     assert.equal(b.registered, false);
     fake.set('registered');
     assert.equal(b.registered, true);
+    // no call service given: registered without MMTel service behind it
     assert.equal(b.voiceCapable, false);
     assert.equal(b.smsCapable, false);
     fake.set('reregistering');
@@ -86,5 +87,52 @@ describe('daemon/composition RegistrationBackend', () => {
     await b.close(3000);
     assert.deepEqual(fake.calls, ['stop 3000']);
     await assert.rejects(b.register(), (e: unknown) => e instanceof ImsBackendError && e.code === 'NotAllowed');
+  });
+
+  describe('with a call service', () => {
+    /** records attach() as the composition's LateCallBackend would */
+    class Attachment {
+      attached = false;
+      seen: Registration[] = [];
+      fail = false;
+      attach(reg: Registration): void {
+        this.seen.push(reg);
+        if (this.fail) throw new Error('no RTP port free');
+        this.attached = true;
+      }
+    }
+
+    it('attaches the registration once it exists; VoiceCapable is true while registered, false when not', async () => {
+      const fake = new FakeRegistration();
+      const calls = new Attachment();
+      const b = new RegistrationBackend({ imsi: undefined, logger: silentLogger, calls, start: async () => fake });
+      const seen: (boolean | undefined)[] = [];
+      b.events.on('change', () => seen.push(b.voiceCapable));
+      assert.deepEqual(calls.seen, []);
+      await b.register();
+      assert.deepEqual(calls.seen, [fake]);
+      assert.equal(b.voiceCapable, undefined, 'unknown until the first registration');
+      fake.set('registered');
+      assert.equal(b.voiceCapable, true);
+      fake.set('reregistering');
+      assert.equal(b.voiceCapable, true);
+      await b.unregister();
+      assert.equal(b.voiceCapable, false);
+      await b.register();
+      fake.set('registered');
+      assert.deepEqual(seen, [true, false, true]);
+      assert.equal(calls.seen.length, 1, 'attached once for the life of the registration');
+    });
+
+    it('a call service that cannot start leaves the registration going, VoiceCapable false', async () => {
+      const fake = new FakeRegistration();
+      const calls = new Attachment();
+      calls.fail = true;
+      const b = new RegistrationBackend({ imsi: undefined, logger: silentLogger, calls, start: async () => fake });
+      await b.register();
+      fake.set('registered');
+      assert.equal(b.registered, true);
+      assert.equal(b.voiceCapable, false);
+    });
   });
 });
