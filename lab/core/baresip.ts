@@ -14,6 +14,8 @@ export interface BaresipConfigText {
   /** WAV file played as the microphone */
   sound: string;
   rtpPorts: string;
+  /** also load the AMR/AMR-WB codecs (octet-aligned only, RFC 4867 8.1): what an IMS UE offers (IR.92 3.2) */
+  amr?: boolean;
 }
 
 /** baresip's `config` file: SIP and ctrl_tcp on one loopback address, a WAV file as microphone, no sound card. */
@@ -25,9 +27,12 @@ export function baresipConfigText(c: BaresipConfigText): string {
     'module_path /usr/lib/baresip/modules',
     // no stdio.so: it needs a terminal
     'module g711.so',
+    ...(c.amr ? ['module amr.so'] : []),
     'module aufile.so',
     'module alsa.so',
     `audio_source aufile,${c.sound}`,
+    // the WAV is 8 kHz mono: baresip resamples it for 16 kHz codecs (AMR-WB)
+    ...(c.amr ? ['ausrc_srate 8000', 'ausrc_channels 1'] : []),
     'audio_player alsa,null',
     'audio_alert alsa,null',
     'module_app account.so',
@@ -40,7 +45,7 @@ export function baresipConfigText(c: BaresipConfigText): string {
 }
 
 export function baresipConfig(o: LabOptions, autoAnswer: boolean, sound: string): { config: string; accounts: string } {
-  const config = baresipConfigText({ host: '127.0.0.1', sipPort: CORE_PORTS.farEndSip, ctrlPort: CORE_PORTS.farEndCtrl, sound, rtpPorts: '40000-40100' });
+  const config = baresipConfigText({ host: '127.0.0.1', sipPort: CORE_PORTS.farEndSip, ctrlPort: CORE_PORTS.farEndCtrl, sound, rtpPorts: '40000-40100', amr: true });
   const answer = autoAnswer ? ';answermode=auto' : ';answermode=manual';
   // No registration (regint=0): the S-CSCF routes the far-end number here statically, and the
   // phone's own calls go to the S-CSCF as their outbound proxy.
