@@ -108,6 +108,27 @@ describe('dbus: VoiceCallManager and VoiceCall objects', () => {
       assert.equal(bus.objects.has('/ril_0/voicecall01'), false);
     });
 
+    it('each changed CallInfo field is one PropertyChanged; an unchanged or unshown field (earlyMedia) is none', async () => {
+      await bus.invoke('/ril_0', VCM, 'Dial', '+15559999', '');
+      const id = backend.idIn('dialing');
+      bus.emitted.length = 0;
+      backend.set(id, { lineIdentification: '+15559990', name: 'Bob' });
+      backend.set(id, { emergency: true });
+      backend.set(id, { earlyMedia: true });
+      backend.set(id, {});
+      backend.set(id, { remoteHeld: true, information: '183 Session Progress' });
+      assert.deepEqual(signals(), [
+        '/ril_0/voicecall01 PropertyChanged LineIdentification=+15559990',
+        '/ril_0/voicecall01 PropertyChanged Name=Bob',
+        '/ril_0/voicecall01 PropertyChanged Emergency=true',
+        '/ril_0/voicecall01 PropertyChanged Information=183 Session Progress',
+        '/ril_0/voicecall01 PropertyChanged RemoteHeld=true',
+      ]);
+      const props = (await bus.invoke('/ril_0/voicecall01', VC, 'GetProperties')) as Record<string, Variant>;
+      assert.equal(props.LineIdentification.value, '+15559990');
+      assert.equal(props.EarlyMedia, undefined);
+    });
+
     it('a backend that reports disconnected in changed and then removed: DisconnectReason once, before State', () => {
       const { id } = backend.incoming('+15550002');
       backend.set(id, { state: 'disconnected', disconnectReason: 'network' });
