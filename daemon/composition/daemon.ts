@@ -1,15 +1,18 @@
 // The composition root's body: every concrete class of imsd meets here. startImsd() opens the
 // SIM, the modem driver and (with sec-agree) the XFRM manager, adapts the registration service to
-// the D-Bus ImsBackend and owns the bus name; stop() undoes it in the order of the issue:
-// de-register, remove the SAs, release the bus name.
+// the D-Bus ImsBackend, puts the MMTel call service behind VoiceCallManager once the registration
+// exists (LateCallBackend) and owns the bus name; stop() undoes it in the order of the issues:
+// end the calls (BYE/CANCEL/reject), de-register, remove the SAs, release the bus name.
 import { mkdirSync } from 'node:fs';
 import type { SimCard } from '../auth/sim/sim-card.js';
 import type { ImsdConfig } from '../config/schema.js';
 import { startDbusService } from '../dbus/backend.js';
 import type { DbusService } from '../dbus/backend.js';
+import { startCallService } from '../ims/call/service.js';
 import { startRegistration, type StartRegistrationOptions } from '../ims/registration/service.js';
 import type { IpsecManager } from '../ipsec/types.js';
 import type { Logger } from '../log/logger.js';
+import { EMERGENCY_NUMBERS, LateCallBackend } from './call-backend.js';
 import { RegistrationBackend } from './ims-backend.js';
 import { openDriver } from './driver.js';
 import { openSim } from './sim.js';
@@ -23,6 +26,7 @@ export class DbusStartError extends Error {
 
 export interface Imsd {
   readonly backend: RegistrationBackend;
+  readonly calls: LateCallBackend;
   readonly dbus: DbusService;
   /** de-register (bounded by timeoutMs), remove every SA, close sockets, release the bus name */
   stop(timeoutMs: number): Promise<void>;
@@ -73,14 +77,24 @@ export async function startImsd(c: ImsdConfig, logger: Logger): Promise<Imsd> {
       ...(c.ims.pcscf ? { pcscf: c.ims.pcscf } : {}),
       ...(c.ims.impu ? { impu: c.ims.impu } : {}),
       ...(threshold !== undefined ? { udpSizeThreshold: threshold } : {}),
+      // what the call service needs of the SIP core (daemon/ims/call/service.ts): RFC 3262 100rel,
+      // RFC 3312 preconditions, RFC 4028 session timers (IR.92 2.2.x, 2.4.1)
+      supported: ['100rel', 'precondition', 'timer'],
+      sessionTimer: { interval: 1800, minSE: 90 },
     };
-    const backend = new RegistrationBackend({ imsi: ids.imsi, start: () => startRegistration(regOptions), logger: logger.child('ims') });
+    const calls = new LateCallBackend({
+      emergencyNumbers: EMERGENCY_NUMBERS,
+      logger,
+      start: (registration) => startCallService({ registration, driver, logger, emergencyNumbers: [...EMERGENCY_NUMBERS] }),
+    });
+    const backend = new RegistrationBackend({ imsi: ids.imsi, start: () => startRegistration(regOptions), calls, logger: logger.child('ims') });
     closers.push(() => backend.close(5000));
     const dbus = await startDbusService({
       bus: c.general.bus,
       busName: c.general.busName,
       modemPath: c.general.modemPath,
       ims: backend,
+      calls,
       stateDir: c.general.stateDir,
       logger,
       modemInfo: { Name: 'imsd simulated modem', Manufacturer: 'imsd', Model: 'simulated', Revision: USER_AGENT },
@@ -90,11 +104,25 @@ export async function startImsd(c: ImsdConfig, logger: Logger): Promise<Imsd> {
     logger.notice('serving on D-Bus', { busName: c.general.busName, modemPath: c.general.modemPath, registration: dbus.registrationSetting });
     return {
       backend,
+      calls,
       dbus,
       async stop(timeoutMs: number): Promise<void> {
         const t0 = Date.now();
+        // calls end first, over the registration's flows (BYE for active calls, CANCEL, 603 for incoming);
+        // their CallRemoved signals still go out on the bus; a far end that does not answer the BYE
+        // must not eat the de-registration's time (the BYE transaction then ends on its own)
+        const callsBudget = Math.min(1500, Math.floor(timeoutMs / 3));
+        let bounded: NodeJS.Timeout | undefined;
+        await Promise.race([
+          calls.close().catch((e: Error) => logger.error('ending the calls at stop failed', { error: e.message })),
+          new Promise<void>((resolve) => (bounded = setTimeout(() => {
+            logger.warning('calls not ended in time; de-registering anyway', { budgetMs: callsBudget });
+            resolve();
+          }, callsBudget))),
+        ]);
+        clearTimeout(bounded);
         // de-register and remove the SAs while the bus still shows Registered going false
-        await backend.close(Math.max(500, timeoutMs - 1000)).catch((e: Error) => logger.error('de-registration at stop failed', { error: e.message }));
+        await backend.close(Math.max(500, timeoutMs - 1000 - (Date.now() - t0))).catch((e: Error) => logger.error('de-registration at stop failed', { error: e.message }));
         closers.pop(); // backend.close done
         await dbus.close().catch((e: Error) => logger.error('releasing the bus name failed', { error: e.message }));
         await unwind();
