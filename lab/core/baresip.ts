@@ -14,7 +14,10 @@ export interface BaresipConfigText {
   /** WAV file played as the microphone */
   sound: string;
   rtpPorts: string;
-  /** also load the AMR/AMR-WB codecs (octet-aligned only, RFC 4867 8.1): what an IMS UE offers (IR.92 3.2) */
+  /**
+   * also load the AMR/AMR-WB codecs (octet-aligned only, RFC 4867 8.1): what an IMS UE offers
+   * (IR.92 3.2); the microphone is then a sine that lasts as long as the call
+   */
   amr?: boolean;
 }
 
@@ -30,9 +33,9 @@ export function baresipConfigText(c: BaresipConfigText): string {
     ...(c.amr ? ['module amr.so'] : []),
     'module aufile.so',
     'module alsa.so',
-    `audio_source aufile,${c.sound}`,
-    // the WAV is 8 kHz mono: baresip resamples it for 16 kHz codecs (AMR-WB)
-    ...(c.amr ? ['ausrc_srate 8000', 'ausrc_channels 1'] : []),
+    // with AMR: a 440 Hz sine (48 kHz stereo, resampled for AMR-WB/AMR) that never ends; the WAV
+    // ends after 2 s, and baresip hangs up a call whose source ended
+    ...(c.amr ? ['module ausine.so', 'audio_source ausine,440', 'ausrc_srate 48000', 'ausrc_channels 2'] : [`audio_source aufile,${c.sound}`]),
     'audio_player alsa,null',
     'audio_alert alsa,null',
     'module_app account.so',
