@@ -218,6 +218,38 @@ describe('calls through standalone imsd in the lab, driven by oFono scripts (hos
     assert.doesNotMatch(seen, /Call established/);
   });
 
+  it('call waiting: a second call while one is active is waiting; release-and-answer, hold-and-answer, swap-calls, hangup-all', async () => {
+    const m = watch.mark();
+    const state = async (path: string): Promise<string> => show((await watch.calls()).find(([p]) => p === path)?.[1].State);
+    const a = await incoming(m);
+    script('answer-calls');
+    await watch.property(a, 'State', 'active', m);
+    // the far end places a second call to imsd while the first one is up
+    const b = await incoming(watch.mark());
+    assert.equal(await state(b), 'waiting');
+    // ReleaseAndAnswer: the active call ends (BYE), the waiting one is answered
+    script('release-and-answer');
+    await watch.callRemoved(a, m);
+    await watch.property(b, 'State', 'active', m);
+    const c = await incoming(watch.mark());
+    assert.equal(await state(c), 'waiting');
+    // HoldAndAnswer: the active call is held (re-INVITE a=sendonly), the waiting one answered
+    const atHold = baresipLog().length;
+    script('hold-and-answer');
+    await watch.property(b, 'State', 'held', m);
+    await watch.property(c, 'State', 'active', m);
+    await farEndSaw(atHold, /got re-INVITE/);
+    // SwapCalls: the held call is resumed and the active one held
+    const beforeSwap = watch.mark();
+    script('swap-calls');
+    await watch.property(b, 'State', 'active', beforeSwap);
+    await watch.property(c, 'State', 'held', beforeSwap);
+    script('hangup-all');
+    await watch.callRemoved(b, m);
+    await watch.callRemoved(c, m);
+    await waitUntil('the far end has no call', async () => /Active calls \(0\)/.test((await farEndCommand(o, 'listcalls')).data), 10_000);
+  });
+
   // last: it stops the lab's imsd
   it('SIGTERM during an active call: the far end gets a BYE, imsd exits 0 leaving no bus name, socket or SA', async () => {
     const m = watch.mark();
