@@ -11,6 +11,8 @@ import { startRegistration } from '../../../../../daemon/ims/registration/servic
 import { createLogger } from '../../../../../daemon/log/logger.js';
 import { SimulatedDriver, DEFAULT_MEDIA } from '../../../../../modem-drivers/simulated/simulated-driver.js';
 import type { BearerInfo } from '../../../../../modem-drivers/driver.js';
+import { XfrmIpsecManager } from '../../../../../daemon/ipsec/sa-manager.js';
+import type { AlgorithmPair } from '../../../../../daemon/ims/registration/sec-agree.js';
 
 interface Config {
   pcscf: string;
@@ -24,6 +26,10 @@ interface Config {
   sessionTimer?: { interval: number; minSE: number } | false;
   qosTimeoutMs?: number;
   localPort?: number;
+  /** sec-agree with these algorithm pairs (needs ESP in the kernel: inside UML) */
+  secAgree?: AlgorithmPair[];
+  /** Kamailio inside UML is slow: a longer T1 keeps retransmissions down */
+  t1Ms?: number;
 }
 
 const cfg = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as Config;
@@ -38,8 +44,11 @@ async function main(): Promise<void> {
     capabilities: { bearerEvents: cfg.bearerEvents ?? false },
     media: { ...DEFAULT_MEDIA, codecs: [...DEFAULT_MEDIA.codecs, { name: 'PCMU', clockRate: 8000 }], telephoneEventRates: [16000, 8000] },
   });
+  const ipsec = cfg.secAgree ? XfrmIpsecManager.open({ log: (line) => logger.child('ipsec').info(line) }) : 'none';
   const reg = await startRegistration({
-    driver, sim, ipsec: 'none', logger, userAgent: 'imsd/0.1', localPort: cfg.localPort ?? 5060,
+    driver, sim, ipsec, logger,
+    ...(cfg.secAgree ? { offer: cfg.secAgree } : {}),
+    ...(cfg.t1Ms ? { timers: { T1: cfg.t1Ms } } : {}), userAgent: 'imsd/0.1', localPort: cfg.localPort ?? 5060,
     supported: ['100rel', 'precondition', 'timer'],
     sessionTimer: cfg.sessionTimer ?? { interval: 1800, minSE: 90 },
   });
@@ -87,6 +96,7 @@ async function main(): Promise<void> {
   await reg.stop(5000);
   await driver.close();
   await sim.close();
+  if (ipsec !== 'none') await ipsec.close();
 }
 
 main().then(
