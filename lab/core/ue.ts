@@ -70,16 +70,6 @@ function busConfig(socket: string): string {
 `;
 }
 
-/**
- * Without sec-agree a request over TCP leaves from an ephemeral port, and the lab's P-CSCF
- * (pcscf_is_registered: the UE is known by the address and port it registered from) answers an
- * INVITE larger than the UDP threshold (RFC 3261 18.1.1; an IR.92 SDP offer is) with 403. There
- * the lab pins UDP; with sec-agree TCP leaves from the protected client port, so `auto` stays.
- */
-function transportLine(ipsec: boolean): string {
-  return ipsec ? 'Transport=auto' : '# the P-CSCF knows the UE by its registered port: no TCP from ephemeral ports\nTransport=udp';
-}
-
 export function imsdConfig(o: LabOptions, info: UeInfo, stateDir: string, busAddress: string): string {
   const sub = readSubscribers(o)[0];
   if (!sub) throw new Error('the lab has no subscriber for imsd');
@@ -103,7 +93,7 @@ Pcscf=${info.pcscf.address}
 PcscfPort=${info.pcscf.port}
 Interface=${names(o).ueIf}
 SecAgree=${info.ipsec ? 'ipsec-3gpp' : 'none'}
-${transportLine(info.ipsec)}
+Transport=auto
 
 [Log]
 Level=debug
