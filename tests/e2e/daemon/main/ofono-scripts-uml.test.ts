@@ -1,5 +1,6 @@
 // The same as ofono-scripts.test.ts with IPsec: inside User-Mode Linux (the host kernel has no
-// ESP) `up` starts the lab with sec-agree and imsd with SecAgree=ipsec-3gpp; oFono's list-modems,
+// ESP) `up` starts the lab with sec-agree and imsd with SecAgree=ipsec-3gpp; oFono's dial-number,
+// hangup-all and answer-calls place and take a call with the far end over the SAs; list-modems,
 // ims-unregister and ims-register drive the registration; the UE's SAs exist while registered and
 // are gone after the de-registration and after SIGTERM. The run itself is uml/imsd-uml-run.ts.
 import { strict as assert } from 'node:assert';
@@ -49,6 +50,26 @@ echo "NETNS-LEFT $(ls /run/netns 2>/dev/null | grep -c ${prefix})"
     assert.equal(r.xfrmRegistered!.states, 4);
     assert.ok(r.xfrmRegistered!.policies > 0);
     console.log(`      figure: registered ${r.registeredAfterUpMs} ms after imsd owned its bus name, inside UML`);
+  });
+
+  it('MO over the SAs: dial-number, the far end answers, hangup-all ends it with BYE', () => {
+    assert.ok(r.mo, `${r.error}\n${r.imsdLog?.split('\n').slice(-30).join('\n')}`);
+    // the far end answers by itself: it may send 180 first or not
+    assert.deepEqual(r.mo.states.filter((x) => x !== 'alerting'), ['dialing', 'active', 'disconnected']);
+    assert.equal(r.mo.disconnectReason, 'local');
+    assert.match(r.mo.farEnd, /Call established[\s\S]*session closed: Connection reset by peer/);
+    console.log(`      figure: MO call active ${r.mo.activeAfterMs} ms after Dial, inside UML`);
+  });
+
+  it('MT over the SAs: the far end dials, answer-calls answers, the far end hangs up', () => {
+    assert.ok(r.mt, `${r.error}\n${r.imsdLog?.split('\n').slice(-30).join('\n')}`);
+    assert.deepEqual(r.mt.states, ['incoming', 'active', 'disconnected']);
+    assert.equal(r.mt.disconnectReason, 'remote');
+    assert.match(r.mt.farEnd, /Call established/);
+    // the calls' SIP went through the SAs: at least INVITE, 200, ACK, BYE, 200 each way of the two calls
+    assert.ok(r.espPackets && r.espPackets.after - r.espPackets.before >= 10, `ESP packets ${JSON.stringify(r.espPackets)}`);
+    console.log(`      figure: the UE's SAs carried ${r.espPackets.after - r.espPackets.before} packets during the two calls`);
+    console.log(`      figure: MT call active ${r.mt.activeAfterMs} ms after the far end dialled, inside UML`);
   });
 
   it('ims-unregister removes the SAs, ims-register installs a new set', () => {
