@@ -155,6 +155,18 @@ describe('calls through standalone imsd in the lab, driven by oFono scripts (hos
     assert.equal(await reason(path, m), 'remote');
   });
 
+  it('MO answered, then hung up with hangup-active: BYE, DisconnectReason local', async () => {
+    const m = watch.mark();
+    const at = baresipLog().length;
+    const path = await dialAndRing(m);
+    await farEnd('accept');
+    await watch.property(path, 'State', 'active', m);
+    assert.match(script('hangup-active'), new RegExp(`\\[ ${path} \\] active`));
+    await watch.callRemoved(path, m);
+    assert.equal(await reason(path, m), 'local');
+    await farEndSaw(at, /Call established[\s\S]*session closed: Connection reset by peer/);
+  });
+
   it('MO busy: the far end rejects the ringing call (486); the call ends with the status in Information and the log', async () => {
     const m = watch.mark();
     const path = await dialAndRing(m);
