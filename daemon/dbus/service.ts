@@ -31,6 +31,7 @@ export async function startDbusService(o: DbusServiceOptions): Promise<DbusServi
     await ims.start();
     manager?.announce();
   } catch (e) {
+    voicecalls.stop();
     conn.close();
     throw e;
   }

@@ -12,7 +12,7 @@
 // Transfer, multiparty, DialLast/DialMemory and ReleaseAndSwap are not offered by the backend and
 // answer NotImplemented.
 import type { Logger } from '../log/logger.js';
-import { CallBackendError, type CallBackend, type CallInfo, type CallState } from './backend.js';
+import { CallBackendError, type CallBackend, type CallInfo, type CallState, type HideCallerId } from './backend.js';
 import type { BusConnection, ExportedObject } from './binding.js';
 import { HIDE_CALLERID_RULE, isHideCallerId, isPhoneNumber, isTones, normalizeTones, PHONE_NUMBER_RULE, TONES_RULE } from './call-arguments.js';
 import { callProperties } from './call-properties.js';
@@ -165,13 +165,13 @@ export class VoiceCallManagerObject {
     };
   }
 
-  async #dial(backend: CallBackend, number: string, hide: string): Promise<string> {
+  async #dial(backend: CallBackend, number: string, hide: HideCallerId): Promise<string> {
     const refused = dialRefusal(this.#states());
     if (refused) throw refused;
     this.#dialInFlight = true;
     try {
       this.#log?.debug('Dial', { number });
-      const info = await backend.dial(number, hide as Parameters<CallBackend['dial']>[1]);
+      const info = await backend.dial(number, hide);
       // the backend may have announced the call (added) before answering, or not at all
       const known = this.#byId.get(info.id)?.object.path ?? this.#goneDuringDial.get(info.id);
       if (known) return known;

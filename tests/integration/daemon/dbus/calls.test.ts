@@ -261,4 +261,13 @@ describe('dbus: calls on VoiceCallManager/VoiceCall with a CallBackend (private 
     service = undefined;
     assert.equal(calls.events.listenerCount('added') + calls.events.listenerCount('changed') + calls.events.listenerCount('removed'), 0);
   });
+
+  it('a second service that cannot own the name leaves no listener on its CallBackend', async () => {
+    const other = new ScriptedCallBackend();
+    await assert.rejects(
+      startDbusService({ bus: bus.address, busName: 'org.ofono', modemPath: MODEM, ims: new ScriptedBackend('001010123456789'), calls: other, stateDir, logger: silentLogger }),
+      /taken/,
+    );
+    assert.equal(other.events.listenerCount('added') + other.events.listenerCount('changed') + other.events.listenerCount('removed'), 0);
+  });
 });
