@@ -47,8 +47,8 @@ export function baresipConfigText(c: BaresipConfigText): string {
   ].join('\n');
 }
 
-export function baresipConfig(o: LabOptions, autoAnswer: boolean, sound: string): { config: string; accounts: string } {
-  const config = baresipConfigText({ host: '127.0.0.1', sipPort: CORE_PORTS.farEndSip, ctrlPort: CORE_PORTS.farEndCtrl, sound, rtpPorts: '40000-40100', amr: true });
+export function baresipConfig(o: LabOptions, autoAnswer: boolean, sound: string, amr = false): { config: string; accounts: string } {
+  const config = baresipConfigText({ host: '127.0.0.1', sipPort: CORE_PORTS.farEndSip, ctrlPort: CORE_PORTS.farEndCtrl, sound, rtpPorts: '40000-40100', amr });
   const answer = autoAnswer ? ';answermode=auto' : ';answermode=manual';
   // No registration (regint=0): the S-CSCF routes the far-end number here statically, and the
   // phone's own calls go to the S-CSCF as their outbound proxy.
@@ -56,13 +56,14 @@ export function baresipConfig(o: LabOptions, autoAnswer: boolean, sound: string)
   return { config, accounts };
 }
 
-export function startBaresip(o: LabOptions, autoAnswer: boolean): number {
+/** amr: also AMR-WB/AMR (see baresipConfigText) */
+export function startBaresip(o: LabOptions, autoAnswer: boolean, amr = false): number {
   const n = names(o);
   const dir = join(o.runDir, 'baresip');
   mkdirSync(dir, { recursive: true });
   const sound = join(dir, 'tone-8k.wav');
   writeToneWav(sound);
-  const { config, accounts } = baresipConfig(o, autoAnswer, sound);
+  const { config, accounts } = baresipConfig(o, autoAnswer, sound, amr);
   writeFileSync(join(dir, 'config'), config);
   writeFileSync(join(dir, 'accounts'), accounts);
   writeFileSync(join(dir, 'contacts'), '');

@@ -26,6 +26,11 @@ export interface UpOptions {
   log?: (line: string) => void;
   /** start imsd in the UE namespace, registered to the lab (see ue.ts); tests with their own UE leave it out */
   imsd?: boolean;
+  /**
+   * the far end also speaks AMR-WB and AMR (octet-aligned), with a tone that lasts the call; default:
+   * when imsd is started (its simulated modem offers only the IR.92 codecs), else G.711 only
+   */
+  farEndAmr?: boolean;
 }
 
 export async function up(o: LabOptions, u: UpOptions = {}): Promise<LabState> {
@@ -65,7 +70,7 @@ export async function up(o: LabOptions, u: UpOptions = {}): Promise<LabState> {
     const tuning = { slow: u.slow ?? false, debug: 2 };
     pids.scscf = startScscf(o, tuning);
     pids.pcscf = startPcscf(o, tuning, state.ipsec);
-    pids.farEnd = startBaresip(o, u.autoAnswer ?? true);
+    pids.farEnd = startBaresip(o, u.autoAnswer ?? true, u.farEndAmr ?? u.imsd === true);
     writeState(o, state);
     const probes: [string, () => Promise<boolean>][] = [
       ['P-CSCF (udp ' + o.pcscfPort + ')', () => isListening(n.coreNs, 'udp', o.pcscfPort)],
