@@ -176,4 +176,21 @@ describe('ims/call service: originating calls (TS 24.229 5.1.3, IR.92)', () => {
     assert.equal(removed.call.disconnectReason, 'network');
     assert.match(removed.call.information ?? '', /unusable SDP answer: the answer names no codec we offered/);
   });
+
+  it("the registration's SIP session ends (PDN lost): the call ends with reason network and its media stops", async () => {
+    h = await harness({ capabilities: { bearerEvents: false } });
+    h.onPeerInvite = (call) => call.accept({ body: peerAnswer({ preconditions: false }) });
+    await h.service.dial('+15559999', '');
+    await h.net.flush();
+    assert.equal(h.service.calls[0]?.state, 'active');
+    // still the same SIP session: nothing happens
+    h.registration.events.emit('state', { state: 'reregistering', impus: [], serviceRoute: [] });
+    assert.equal(h.service.calls.length, 1);
+    (h.registration as { sip: unknown }).sip = undefined;
+    h.registration.events.emit('state', { state: 'idle', impus: [], serviceRoute: [] });
+    await h.net.flush();
+    const removed = h.events.find((e) => e.event === 'removed')!;
+    assert.equal(removed.call.disconnectReason, 'network');
+    assert.deepEqual(h.driver.mediaLog.map((m) => m.op), ['start', 'stop']);
+  });
 });
