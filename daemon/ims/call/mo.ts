@@ -125,6 +125,7 @@ export function originate(ctx: CallContext, id: string, o: Originate): Call {
             call.takeAnswer(res.body, 'sendrecv');
           } catch (e) {
             call.log.error('SDP answer in the 200 unusable: ending the call', { error: (e as Error).message });
+            call.finish('network', `unusable SDP answer: ${(e as Error).message}`);
             session.bye();
             return;
           }

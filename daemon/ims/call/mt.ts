@@ -4,11 +4,12 @@
 // alerting with 180; without them 180 at once (reliable, with the answer, when the caller
 // supports 100rel). The user sees the call (CallAdded) when it alerts. Answer → 200; hangup while
 // ringing → 603; the caller's CANCEL → 487 (sent by the INVITE server) and the call is gone.
-import type { IncomingCall } from '../../sip/user-agents/index.js';
+import type { IncomingCall, TerminationCause } from '../../sip/user-agents/index.js';
 import { peerSupports } from '../../sip/dialogs/option-tags.js';
 import { Call, type CallContext } from './call.js';
 import { callerOf } from './number.js';
 import { audioStream } from './sdp/answer.js';
+import { assignPayloadTypes } from './sdp/offer.js';
 import { applyPeerPreconditions, hasPreconditions, localMet, preconditionsMet } from './sdp/preconditions.js';
 
 export interface Terminated {
@@ -18,17 +19,11 @@ export interface Terminated {
 }
 
 /**
- * Take an incoming INVITE. Returns undefined when it was refused at once (no usable offer).
+ * Take an incoming INVITE. Returns undefined when it was refused at once (an offer without a common codec).
  * `alerting` runs once the call rings (the service announces it then).
  */
 export function terminate(ctx: CallContext, id: string, incoming: IncomingCall, waiting: boolean, alerting: (call: Call) => void): Terminated | undefined {
   const req = incoming.request;
-  if (req.body.length === 0) {
-    // TS 24.229 5.1.4.1 allows an INVITE without offer; imsd does not make the offer in a 1xx/2xx yet
-    ctx.log.warning('INVITE without SDP offer refused', { callId: req.callId });
-    incoming.reject(488, 'SDP offer required');
-    return undefined;
-  }
   let call: Call;
   try {
     call = new Call(ctx, id, 'incoming', waiting ? 'waiting' : 'incoming');
@@ -39,6 +34,7 @@ export function terminate(ctx: CallContext, id: string, incoming: IncomingCall, 
   }
   const caller = callerOf(req.headers, req.from);
   call.update({ lineIdentification: caller.number, name: caller.name });
+  if (req.body.length === 0) return withoutOffer(ctx, call, incoming, alerting);
   let usePreconditions = false;
   try {
     const audio = audioStream(call.parse(req.body));
@@ -104,21 +100,9 @@ export function terminate(ctx: CallContext, id: string, incoming: IncomingCall, 
       prackPending = false;
       queueMicrotask(() => call.onQos?.());
     },
-    onTerminated: (cause) => {
-      if (cause.by === 'not-confirmed') {
-        // a CANCEL (onCancelled runs right after) or our own rejection say more; anything else is the network's
-        queueMicrotask(() => {
-          if (!call.ended) call.finish(call.localEnd ? 'local' : 'network', 'the call was not established');
-        });
-        return;
-      }
-      call.sessionEnded(cause);
-    },
+    onTerminated: (cause) => ended(call, cause),
   };
-  call.onHangup = () => {
-    incoming.reject(603, 'Decline');
-    call.finish('local', '603 Decline');
-  };
+  call.onHangup = () => decline(call, incoming);
 
   if (usePreconditions) {
     incoming.progress(183, { reliable: true, body: answer });
@@ -140,6 +124,60 @@ export function terminate(ctx: CallContext, id: string, incoming: IncomingCall, 
       accepted = true;
       call.stopQosTimer();
       incoming.accept(answerSent ? undefined : answer);
+      if (incoming.session) call.attach(incoming.session);
+      call.onHangup = undefined;
+      call.setState('active');
+    },
+  };
+}
+
+function ended(call: Call, cause: TerminationCause): void {
+  if (cause.by === 'not-confirmed') {
+    // a CANCEL (onCancelled runs right after) or our own rejection say more; anything else is the network's
+    queueMicrotask(() => {
+      if (!call.ended) call.finish(call.localEnd ? 'local' : 'network', 'the call was not established');
+    });
+    return;
+  }
+  call.sessionEnded(cause);
+}
+
+/** TS 24.229 5.1.4.1 / IR.92: Hangup() while it rings: 603 Decline */
+function decline(call: Call, incoming: IncomingCall): void {
+  incoming.reject(603, 'Decline');
+  call.finish('local', '603 Decline');
+}
+
+/**
+ * An INVITE without offer (RFC 3261 13.2.1, allowed by TS 24.229 5.1.4.1): our offer goes in the
+ * 200 and the answer comes in the ACK. The 180 is sent unreliably: a reliable one would have to
+ * carry the offer (RFC 3262 5), and preconditions need an offer/answer before alerting anyway.
+ */
+function withoutOffer(ctx: CallContext, call: Call, incoming: IncomingCall, alerting: (call: Call) => void): Terminated {
+  let accepted = false;
+  incoming.handlers = {
+    onCancelled: () => call.finish('remote', '487 Request Terminated'),
+    onConfirmed: (ack) => {
+      try {
+        if (ack.body.length === 0) throw new Error('the ACK carries no answer');
+        call.takeAnswer(ack.body, 'sendrecv');
+      } catch (e) {
+        call.log.error('no usable answer to our offer in the ACK: ending the call', { error: (e as Error).message });
+        call.hangup();
+      }
+    },
+    onTerminated: (cause) => ended(call, cause),
+  };
+  call.onHangup = () => decline(call, incoming);
+  incoming.progress(180, { reliable: false });
+  if (incoming.session) call.attach(incoming.session);
+  alerting(call);
+  return {
+    call,
+    accept: () => {
+      if (accepted || call.ended) return;
+      accepted = true;
+      incoming.accept({ body: call.describe('sendrecv', assignPayloadTypes(ctx.caps)) });
       if (incoming.session) call.attach(incoming.session);
       call.onHangup = undefined;
       call.setState('active');

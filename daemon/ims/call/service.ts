@@ -57,7 +57,18 @@ class MmtelCallService implements CallService {
       for (const c of this.#calls.values()) c.onQos?.();
     });
     o.registration.onInvite = (call, sip) => this.#incoming(call, sip);
+    o.registration.events.on('state', this.#onRegistration);
   }
+
+  /** the registration's SIP session ended (PDN lost, modem reset, stop): its calls are gone with it */
+  readonly #onRegistration = (): void => {
+    const core = this.#o.registration.sip?.core;
+    for (const c of this.#live()) {
+      if (c.ctx.core === core) continue;
+      c.log.warning('the IMS session of the call ended', { registration: this.#o.registration.snapshot.state });
+      c.finish('network', 'the IMS session ended (PDN or registration lost)');
+    }
+  };
 
 
   get calls(): CallInfo[] {
@@ -225,6 +236,7 @@ class MmtelCallService implements CallService {
     if (this.#closed) return;
     this.#closed = true;
     if (this.#o.registration.onInvite) this.#o.registration.onInvite = undefined;
+    this.#o.registration.events.off('state', this.#onRegistration);
     const live = this.#live();
     for (const c of live) c.hangup();
     await Promise.all(live.map((c) => c.mediaSettled));

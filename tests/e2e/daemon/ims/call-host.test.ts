@@ -213,4 +213,31 @@ describe('imsd calls against the lab on the host (no IPsec)', function () {
       second.kill();
     }
   });
+
+  it('figures: dial() → INVITE on its way, and INVITE in the call service → CallAdded, p50/p99 over 20 calls each', async function () {
+    this.timeout(120_000);
+    const q = (xs: number[], p: number): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)]!;
+    const dialMs: number[] = [];
+    const addedMs: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      const call = await ue.request<{ id: string; ms: number }>('dial', '+15559999', '');
+      dialMs.push(call.ms);
+      await ue.waitState(call.id, 'alerting');
+      await ue.request('hangup', call.id);
+      await ue.waitRemoved(call.id);
+    }
+    for (let i = 0; i < 20; i++) {
+      const from = ue.events.length;
+      await farEnd('dial', `sip:+15550001@${o.domain};user=phone`);
+      const added = await ue.waitFor((e) => e.event === 'added', 10_000, from, 'incoming call');
+      const invite = ue.events.slice(from).find((e) => e.event === 'invite')!;
+      addedMs.push(added.t! - invite.t!);
+      await ue.request('hangup', added.call!.id);
+      await ue.waitRemoved(added.call!.id);
+      await sleep(100);
+    }
+    assert.equal(dialMs.length, 20);
+    assert.ok(q(dialMs, 50) < 100 && q(addedMs, 50) < 100, `${dialMs} / ${addedMs}`);
+    console.log(`      figure: dial() → INVITE handed to the transport p50 ${q(dialMs, 50).toFixed(2)} ms p99 ${q(dialMs, 99).toFixed(2)} ms; INVITE at the call service → CallAdded p50 ${q(addedMs, 50).toFixed(2)} ms p99 ${q(addedMs, 99).toFixed(2)} ms (20 calls each, lab on the host)`);
+  });
 });

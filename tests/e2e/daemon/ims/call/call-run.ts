@@ -51,6 +51,11 @@ async function espPackets(ns: string): Promise<{ states: number; packets: number
   return { states, packets };
 }
 
+/** stopMedia follows the call's removal (the driver is told after the state change) */
+async function waitStop(ue: CallUe, id: string): Promise<void> {
+  await ue.waitFor((e) => e.event === 'media' && e.record?.op === 'stop' && e.record.callId === id, 30_000, 0, `stopMedia of ${id}`);
+}
+
 async function step(ue: CallUe, fn: () => Promise<string>): Promise<CallRunStep> {
   const r: CallRunStep = { ok: false, states: [], mediaOps: [] };
   let id: string | undefined;
@@ -104,6 +109,7 @@ export async function callRun(plan: CallRunPlan): Promise<CallRunResult> {
       await sleep(1000);
       await u.request('hangup', call.id);
       await u.waitRemoved(call.id, 60_000);
+      await waitStop(u, call.id);
       return call.id;
     });
     await sleep(2000);
@@ -116,6 +122,7 @@ export async function callRun(plan: CallRunPlan): Promise<CallRunResult> {
       await sleep(1000);
       await far('hangup');
       await u.waitRemoved(added.call!.id, 60_000);
+      await waitStop(u, added.call!.id);
       return added.call!.id;
     });
     result.espPacketsAfter = (await espPackets(n.ueNs)).packets;

@@ -11,7 +11,9 @@ const REPO = resolve(HERE, '..', '..', '..', '..', '..');
 
 export interface UeEvent {
   at: number;
-  event: 'added' | 'changed' | 'removed' | 'reg' | 'media';
+  /** the runner's performance.now() when it printed the event */
+  t?: number;
+  event: 'added' | 'changed' | 'removed' | 'reg' | 'media' | 'invite';
   call?: CallInfo;
   snapshot?: { state: string; [k: string]: unknown };
   record?: { op: string; session?: Record<string, unknown>; callId?: string; tones?: string };

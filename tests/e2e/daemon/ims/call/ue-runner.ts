@@ -4,6 +4,7 @@
 // ({"event":"added"|"changed"|"removed","call":…}, {"event":"reg","snapshot":…},
 // {"event":"media",…}) go to stdout as JSON lines; the log goes to stderr.
 import { readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { SoftSim } from '../../../../../daemon/auth/sim/soft-sim.js';
 import { startCallService } from '../../../../../daemon/ims/call/service.js';
@@ -33,7 +34,8 @@ interface Config {
 }
 
 const cfg = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as Config;
-const print = (o: unknown): void => void process.stdout.write(`${JSON.stringify(o)}\n`);
+// every line carries t: this process's performance.now(), for in-process figures
+const print = (o: object): void => void process.stdout.write(`${JSON.stringify({ ...o, t: performance.now() })}\n`);
 const logger = createLogger({ level: 'debug', stream: process.stderr });
 
 async function main(): Promise<void> {
@@ -56,13 +58,24 @@ async function main(): Promise<void> {
   reg.events.on('state', (snapshot) => print({ event: 'reg', snapshot }));
   print({ event: 'reg', snapshot: reg.snapshot });
   for (const e of ['added', 'changed', 'removed']) calls.events.on(e, (call) => print({ event: e, call }));
+  // the INVITE as the call service gets it (parsed, through the transaction layer and the core)
+  const take = reg.onInvite;
+  reg.onInvite = (call, sip) => {
+    print({ event: 'invite', callId: call.request.callId });
+    return take?.(call, sip);
+  };
   const logged = driver.mediaLog.length;
   let seen = logged;
   const mediaTimer = setInterval(() => {
     while (seen < driver.mediaLog.length) print({ event: 'media', record: driver.mediaLog[seen++] });
   }, 20);
   const ops: Record<string, (...a: never[]) => Promise<unknown> | unknown> = {
-    dial: (n: string, hide: '' ) => calls.dial(n, hide),
+    // resolves once the INVITE is handed to the transport: ms is dial() → INVITE on its way
+    dial: async (n: string, hide: '') => {
+      const t0 = performance.now();
+      const info = await calls.dial(n, hide);
+      return { ...info, ms: performance.now() - t0 };
+    },
     answer: (id: string) => calls.answer(id),
     hangup: (id: string) => calls.hangup(id),
     hangupAll: () => calls.hangupAll(),

@@ -165,4 +165,32 @@ describe('ims/call service: originating calls (TS 24.229 5.1.3, IR.92)', () => {
     assert.deepEqual(h.driver.mediaLog.map((m) => (m.op === 'start' || m.op === 'update' ? `${m.op}:${m.session.direction}` : m.op === 'tones' ? `tones:${m.tones}` : m.op)), ['start:sendrecv', 'tones:1#', 'update:sendonly', 'update:sendrecv']);
     assert.deepEqual(h.states(info.id), ['dialing', 'active', 'held', 'active']);
   });
+
+  it('a 200 whose answer names no codec we offered: BYE, reason network', async () => {
+    h = await harness({ capabilities: { bearerEvents: false } });
+    h.onPeerInvite = (call) => call.accept({ body: 'v=0\r\no=- 1 1 IN IP4 10.45.0.1\r\ns=-\r\nc=IN IP4 10.45.0.1\r\nt=0 0\r\nm=audio 5000 RTP/AVP 0\r\n' });
+    await h.service.dial('+15559999', '');
+    await h.net.flush();
+    assert.deepEqual(h.net.sequence(), ['ue>peer INVITE', 'peer>ue 200 INVITE', 'ue>peer ACK', 'ue>peer BYE', 'peer>ue 200 BYE']);
+    const removed = h.events.find((e) => e.event === 'removed')!;
+    assert.equal(removed.call.disconnectReason, 'network');
+    assert.match(removed.call.information ?? '', /unusable SDP answer: the answer names no codec we offered/);
+  });
+
+  it("the registration's SIP session ends (PDN lost): the call ends with reason network and its media stops", async () => {
+    h = await harness({ capabilities: { bearerEvents: false } });
+    h.onPeerInvite = (call) => call.accept({ body: peerAnswer({ preconditions: false }) });
+    await h.service.dial('+15559999', '');
+    await h.net.flush();
+    assert.equal(h.service.calls[0]?.state, 'active');
+    // still the same SIP session: nothing happens
+    h.registration.events.emit('state', { state: 'reregistering', impus: [], serviceRoute: [] });
+    assert.equal(h.service.calls.length, 1);
+    (h.registration as { sip: unknown }).sip = undefined;
+    h.registration.events.emit('state', { state: 'idle', impus: [], serviceRoute: [] });
+    await h.net.flush();
+    const removed = h.events.find((e) => e.event === 'removed')!;
+    assert.equal(removed.call.disconnectReason, 'network');
+    assert.deepEqual(h.driver.mediaLog.map((m) => m.op), ['start', 'stop']);
+  });
 });

@@ -7,12 +7,12 @@ import { DEFAULT_MEDIA } from '../../../../../modem-drivers/simulated/simulated-
 import { harness, peerAnswer, peerOffer, type Harness } from './harness.js';
 
 /** the far end calls imsd through the peer */
-function callIn(h: Harness, o: { sdp?: string; headers?: Array<[string, string]>; handlers?: OutgoingCallHandlers; supported?: string } = {}): OutgoingCall {
+function callIn(h: Harness, o: { sdp?: string | null; headers?: Array<[string, string]>; handlers?: OutgoingCallHandlers; supported?: string } = {}): OutgoingCall {
   const headers: Array<[string, string]> = [['P-Asserted-Identity', '"Far End" <sip:+15559999@ims.test>'], ['P-Asserted-Identity', '<tel:+15559999>'], ...(o.headers ?? [])];
   if (o.supported) headers.push(['Supported', o.supported]);
   return new OutgoingCall(
     h.peer.core,
-    { uri: parseUri('sip:ue@10.45.0.2:5060'), to: parseNameAddr('<sip:+15550001@ims.test>'), from: parseNameAddr('<sip:+15559999@ims.test>'), offer: { body: o.sdp ?? peerOffer() }, headers },
+    { uri: parseUri('sip:ue@10.45.0.2:5060'), to: parseNameAddr('<sip:+15550001@ims.test>'), from: parseNameAddr('<sip:+15559999@ims.test>'), ...(o.sdp === null ? {} : { offer: { body: o.sdp ?? peerOffer() } }), headers },
     o.handlers ?? {},
   ).start();
 }
@@ -176,5 +176,24 @@ describe('ims/call service: terminating calls (TS 24.229 5.1.4, IR.92)', () => {
     await Promise.all([h.service.sendTones('5'), h.net.flush()]);
     assert.deepEqual(infos, ['application/dtmf-relay|Signal=5\r\nDuration=160\r\n']);
     assert.ok(!h.driver.mediaLog.some((m) => m.op === 'tones'));
+  });
+
+  it('an INVITE without offer: 180 unreliable, our offer in the 200, the answer from the ACK starts the media', async () => {
+    h = await harness({ capabilities: { bearerEvents: false } });
+    callIn(h, { sdp: null, handlers: { ackBody: () => ({ body: peerAnswer({ preconditions: false }) }) } });
+    await h.net.flush();
+    assert.deepEqual(h.net.sequence(), ['peer>ue INVITE', 'ue>peer 180 INVITE']);
+    assert.equal(h.service.calls[0]!.state, 'incoming');
+    await h.service.answer(h.service.calls[0]!.id);
+    await h.net.flush();
+    const ok = h.net.log.find((r) => r.what === '200 INVITE')!.msg as SipResponse;
+    assert.match(ok.body.toString(), /m=audio 41000 RTP\/AVP 96 97 98 99 100 101/);
+    assert.doesNotMatch(ok.body.toString(), /a=curr/);
+    await h.net.flush();
+    const start = h.driver.mediaLog.find((m) => m.op === 'start');
+    assert.ok(start && start.op === 'start');
+    assert.equal(start.session.codec.name, 'AMR-WB');
+    assert.equal(start.session.remotePort, 31000);
+    assert.equal(h.service.calls[0]!.state, 'active');
   });
 });
