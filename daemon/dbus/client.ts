@@ -1,7 +1,7 @@
 // The client side used by imsctl: finds imsd's modem on the bus and calls its oFono interfaces.
 import { DbusCallError, type BusConnection, type Variant } from './binding.js';
 import { DEFAULT_BUS_NAME, STANDALONE_BUS_NAME } from './backend.js';
-import { IP_MULTIMEDIA_SYSTEM, MANAGER, VOICE_CALL_MANAGER } from './interfaces.js';
+import { IP_MULTIMEDIA_SYSTEM, MANAGER, VOICE_CALL, VOICE_CALL_MANAGER } from './interfaces.js';
 
 export type Properties = Record<string, Variant>;
 
@@ -29,8 +29,26 @@ export class ImsdClient {
     return (await this.ims('GetProperties'))[0] as Properties;
   }
 
+  voiceCallManager(member: string, signature = '', args: unknown[] = []): Promise<unknown[]> {
+    return this.conn.call(this.busName, this.modemPath, VOICE_CALL_MANAGER.name, member, signature, args);
+  }
+
+  voiceCall(path: string, member: string): Promise<unknown[]> {
+    return this.conn.call(this.busName, path, VOICE_CALL.name, member);
+  }
+
   async calls(): Promise<[string, Properties][]> {
-    return (await this.conn.call(this.busName, this.modemPath, VOICE_CALL_MANAGER.name, 'GetCalls'))[0] as [string, Properties][];
+    return (await this.voiceCallManager('GetCalls'))[0] as [string, Properties][];
+  }
+
+  /** VoiceCallManager.Dial: the new call's object path */
+  async dial(number: string, hideCallerId: string): Promise<string> {
+    return String((await this.voiceCallManager('Dial', 'ss', [number, hideCallerId]))[0]);
+  }
+
+  /** a call's path: as given when absolute, else relative to the modem ("voicecall01") */
+  callPath(given: string): string {
+    return given.startsWith('/') ? given : `${this.modemPath === '/' ? '' : this.modemPath}/${given}`;
   }
 }
 

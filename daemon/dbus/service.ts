@@ -16,7 +16,7 @@ export async function startDbusService(o: DbusServiceOptions): Promise<DbusServi
   );
   const standalone = o.busName === STANDALONE_BUS_NAME;
   const ims = new ImsObject(conn, o.modemPath, o.ims, new RegistrationStore(o.stateDir), log.child('ims'));
-  const voicecalls = new VoiceCallManagerObject(conn, o.modemPath);
+  const voicecalls = new VoiceCallManagerObject(conn, o.modemPath, { backend: o.calls, log: log.child('voicecall') });
   const modem = standalone ? new ModemObject(conn, o.modemPath, modemProperties(o.modemInfo)) : undefined;
   const manager = modem ? new ManagerObject(conn, [modem]) : undefined;
   try {
@@ -27,9 +27,11 @@ export async function startDbusService(o: DbusServiceOptions): Promise<DbusServi
     voicecalls.export();
     manager?.export();
     await conn.requestName(o.busName);
+    voicecalls.start();
     await ims.start();
     manager?.announce();
   } catch (e) {
+    voicecalls.stop();
     conn.close();
     throw e;
   }

@@ -1,37 +1,31 @@
-// org.ofono.VoiceCall at <modem>/voicecallNN (oFono doc/voicecall-api.txt). The call itself is not
-// driven from here yet: Answer/Hangup/Deflect answer NotImplemented until ims/call exists.
+// org.ofono.VoiceCall at <modem>/voicecallNN (oFono doc/voicecall-api.txt). Shows one call's
+// properties and announces every change; Answer/Hangup go to the actions the manager gives it
+// (without actions, as without a CallBackend, they answer NotImplemented).
+import type { DisconnectReason } from './backend.js';
 import type { BusConnection, ExportedObject } from './binding.js';
+import type { CallProperties } from './call-properties.js';
 import { notImplemented } from './errors.js';
 import { VOICE_CALL } from './interfaces.js';
-import { changedNames, toDict, variantOf, type PropertyMap } from './properties.js';
+import { changedNames, toDict, variantOf } from './properties.js';
 
-export type CallState = 'active' | 'held' | 'dialing' | 'alerting' | 'incoming' | 'waiting' | 'disconnected';
-export type DisconnectReason = 'local' | 'remote' | 'network';
+export type { CallProperties } from './call-properties.js';
+export type { CallState, DisconnectReason } from './backend.js';
 
-export interface CallProperties extends PropertyMap {
-  LineIdentification: string;
-  IncomingLine?: string;
-  Name: string;
-  Multiparty: boolean;
-  State: CallState;
-  StartTime?: string;
-  Information?: string;
-  Icon?: number;
-  Emergency: boolean;
-  RemoteHeld: boolean;
-  RemoteMultiparty: boolean;
+export interface CallActions {
+  answer(): Promise<void>;
+  hangup(): Promise<void>;
 }
 
 export class VoiceCallObject {
   #props: CallProperties;
   readonly #exported: ExportedObject;
 
-  constructor(conn: BusConnection, readonly path: string, initial: CallProperties) {
+  constructor(conn: BusConnection, readonly path: string, initial: CallProperties, actions?: CallActions) {
     this.#props = { ...initial };
     this.#exported = conn.exportObject(path, VOICE_CALL, {
       GetProperties: () => toDict(this.#props),
-      Answer: () => Promise.reject(notImplemented('VoiceCall.Answer')),
-      Hangup: () => Promise.reject(notImplemented('VoiceCall.Hangup')),
+      Answer: () => (actions ? actions.answer() : Promise.reject(notImplemented('VoiceCall.Answer'))),
+      Hangup: () => (actions ? actions.hangup() : Promise.reject(notImplemented('VoiceCall.Hangup'))),
       Deflect: () => Promise.reject(notImplemented('VoiceCall.Deflect')),
     });
   }
@@ -40,16 +34,30 @@ export class VoiceCallObject {
     return this.#props;
   }
 
-  update(change: Partial<CallProperties>): void {
-    const next = { ...this.#props, ...change } as CallProperties;
-    for (const name of changedNames(this.#props, next)) this.#exported.emit('PropertyChanged', name, variantOf(next[name]!));
+  /**
+   * PropertyChanged for each property that changed, in the order of CallProperties. When the
+   * call becomes disconnected, DisconnectReason (if known) comes right before State=disconnected
+   * and after every other change (voicecall-api.txt; oFono src/voicecall.c
+   * ofono_voicecall_disconnected).
+   */
+  update(change: Partial<CallProperties>, reason?: DisconnectReason): void {
+    const before = this.#props;
+    const next = { ...before, ...change } as CallProperties;
+    const disconnecting = next.State === 'disconnected' && before.State !== 'disconnected';
     this.#props = next;
+    for (const name of changedNames(before, next)) {
+      if (disconnecting && name === 'State') continue;
+      this.#exported.emit('PropertyChanged', name, variantOf(next[name]!));
+    }
+    if (disconnecting) {
+      if (reason) this.#exported.emit('DisconnectReason', reason);
+      this.#exported.emit('PropertyChanged', 'State', variantOf('disconnected'));
+    }
   }
 
-  /** DisconnectReason comes before the final State change (voicecall-api.txt) */
-  disconnect(reason: DisconnectReason): void {
-    this.#exported.emit('DisconnectReason', reason);
-    this.update({ State: 'disconnected' });
+  /** DisconnectReason, then State=disconnected (no-op when already disconnected) */
+  disconnect(reason?: DisconnectReason): void {
+    this.update({ State: 'disconnected' }, reason);
   }
 
   unexport(): void {

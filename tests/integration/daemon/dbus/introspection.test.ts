@@ -11,6 +11,7 @@ import { command, requirePrerequisites } from '../../../helpers/prereq.js';
 import { childNodes, parseIntrospection } from './helpers/introspection.js';
 import { startPrivateBus, type PrivateBus } from './helpers/private-bus.js';
 import { ScriptedBackend } from './helpers/scripted-backend.js';
+import { ScriptedCallBackend } from './helpers/scripted-call-backend.js';
 
 const XML_DIR = new URL('../../../../dbus-interfaces/', import.meta.url);
 const xmlOf = async (name: string) => parseIntrospection(await readFile(new URL(`${name}.xml`, XML_DIR), 'utf8'))[name];
@@ -64,19 +65,14 @@ describe('dbus: introspection matches dbus-interfaces/*.xml (real dbus-daemon)',
     const conn = await connectBus(bus.address);
     try {
       await conn.requestName('org.imsd.test');
-      const vcm = new VoiceCallManagerObject(conn, '/t_0');
+      const calls = new ScriptedCallBackend();
+      const vcm = new VoiceCallManagerObject(conn, '/t_0', { backend: calls });
       vcm.export();
-      const call = vcm.addCall({
-        LineIdentification: '+15559999',
-        Name: '',
-        Multiparty: false,
-        State: 'incoming',
-        Emergency: false,
-        RemoteHeld: false,
-        RemoteMultiparty: false,
-      });
-      const xml = String((await client.call('org.imsd.test', call.path, 'org.freedesktop.DBus.Introspectable', 'Introspect'))[0]);
-      assert.equal(call.path, '/t_0/voicecall01');
+      vcm.start();
+      calls.incoming('+15559999');
+      const at = async (path: string) => String((await client.call('org.imsd.test', path, 'org.freedesktop.DBus.Introspectable', 'Introspect'))[0]);
+      assert.deepEqual(childNodes(await at('/t_0')), ['voicecall01']);
+      const xml = await at('/t_0/voicecall01');
       assert.deepEqual(parseIntrospection(xml)['org.ofono.VoiceCall'], await xmlOf('org.ofono.VoiceCall'));
     } finally {
       conn.close();

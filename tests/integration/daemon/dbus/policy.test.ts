@@ -17,6 +17,7 @@ import { silentLogger } from '../../../../daemon/log/logger.js';
 import { command, requirePrerequisites, root } from '../../../helpers/prereq.js';
 import { startPrivateBus, type PrivateBus } from './helpers/private-bus.js';
 import { ScriptedBackend } from './helpers/scripted-backend.js';
+import { ScriptedCallBackend } from './helpers/scripted-call-backend.js';
 
 const run = promisify(execFile);
 
@@ -33,6 +34,7 @@ describe('dbus: the policy file on a real dbus-daemon (system-bus defaults)', fu
   let stateDir: string;
   let backend: ScriptedBackend;
   let service: DbusService;
+  const calls = new ScriptedCallBackend();
 
   /** a command as one of the throwaway users; resolves to { ok, output } */
   const as = async (inGroup: boolean, cmd: string[]) => {
@@ -65,7 +67,7 @@ describe('dbus: the policy file on a real dbus-daemon (system-bus defaults)', fu
     bus = await startPrivateBus({ 'imsd.conf': await readPolicy(group) });
     stateDir = await mkdtemp(join(tmpdir(), 'imsdt-state-'));
     backend = new ScriptedBackend('001010000000007');
-    service = await startDbusService({ bus: bus.address, busName: 'org.ofono', modemPath: '/imsd_0', ims: backend, stateDir, logger: silentLogger });
+    service = await startDbusService({ bus: bus.address, busName: 'org.ofono', modemPath: '/imsd_0', ims: backend, calls, stateDir, logger: silentLogger });
   });
 
   after(async () => {
@@ -119,5 +121,30 @@ describe('dbus: the policy file on a real dbus-daemon (system-bus defaults)', fu
     const allowed = await imsctl(true, 'set-registration', 'disabled');
     assert.ok(allowed.ok, allowed.output);
     assert.equal(service.registrationSetting, 'disabled');
+  });
+
+  it('calls: anyone reads GetCalls and a call\'s GetProperties; Dial, Answer, Hangup, HangupAll and SendTones need the group', async () => {
+    const vcm = (inGroup: boolean, member: string, ...args: string[]) => send(inGroup, '--dest=org.ofono', '/imsd_0', `org.ofono.VoiceCallManager.${member}`, ...args);
+    const { id } = calls.incoming('+15550002');
+    const list = await vcm(false, 'GetCalls');
+    assert.ok(list.ok, list.output);
+    const path = /object path "(\/imsd_0\/voicecall\d+)"/.exec(list.output)?.[1];
+    assert.ok(path, list.output);
+    assert.ok((await send(false, '--dest=org.ofono', path, 'org.ofono.VoiceCall.GetProperties')).ok);
+    for (const r of [
+      await vcm(false, 'Dial', 'string:+15559999', 'string:'),
+      await vcm(false, 'HangupAll'),
+      await vcm(false, 'SendTones', 'string:1'),
+      await send(false, '--dest=org.ofono', path, 'org.ofono.VoiceCall.Answer'),
+      await send(false, '--dest=org.ofono', path, 'org.ofono.VoiceCall.Hangup'),
+    ]) {
+      assert.equal(r.ok, false, r.output);
+      assert.match(r.output, /org\.freedesktop\.DBus\.Error\.AccessDenied/);
+    }
+    assert.deepEqual(calls.ops, [], 'no refused call reached the backend');
+    assert.ok((await send(true, '--dest=org.ofono', path, 'org.ofono.VoiceCall.Answer')).ok);
+    assert.ok((await vcm(true, 'SendTones', 'string:1')).ok);
+    assert.ok((await vcm(true, 'HangupAll')).ok);
+    assert.deepEqual(calls.ops, [`answer ${id}`, 'sendTones 1', 'hangupAll']);
   });
 });
