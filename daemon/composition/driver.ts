@@ -10,6 +10,16 @@ export async function openDriver(c: ImsdConfig, logger: Logger): Promise<ModemDr
   switch (c.general.modem) {
     case 'simulated':
       return new SimulatedDriver({ interface: c.ims.interface!, addresses: interfaceAddresses(c.ims.interface!), pcscf: c.ims.pcscf ?? [] });
+    case 'ofono': {
+      const { OfonoDriver } = await import('../../modem-drivers/ofono/ofono-driver.js');
+      const driver = await OfonoDriver.open({ bus: c.general.bus, ...(c.ofono?.modemPath ? { modemPath: c.ofono.modemPath } : {}), logger });
+      // companion mode: imsd's IpMultimediaSystem sits at the path of the oFono modem it serves
+      if (!c.ofono?.modemPath) {
+        if (driver.modemPath) c.general.modemPath = driver.modemPath;
+        else logger.warning('no oFono modem at start: serving at the default path', { modemPath: c.general.modemPath });
+      }
+      return driver;
+    }
     default:
       // schema.ts refuses the other kinds as "not available yet" before we get here
       logger.error('modem driver not available', { modem: c.general.modem });
