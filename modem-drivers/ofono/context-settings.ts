@@ -1,7 +1,7 @@
 // The IMS PDN as an oFono ConnectionContext describes it (doc/connman-api.txt): Settings (IPv4) and
-// IPv6.Settings carry Interface, Address, Gateway and DomainNameServers. No oFono build we know of
-// (upstream 1.31, Ubuntu Touch's rilmodem fork, Sailfish) puts the P-CSCF or the MTU on D-Bus even
-// when the modem reports them; the keys `ProxyCSCF` / `PcscfAddresses` and `MTU` are read where a
+// IPv6.Settings carry Interface, Address, Gateway and DomainNameServers. No oFono we checked
+// (Debian's 1.31, the ubports and rilmodem forks, the sailfishos-native mirror) puts the P-CSCF or
+// the MTU on D-Bus even when the modem reports them; the keys `ProxyCSCF` / `PcscfAddresses` and `MTU` are read where a
 // build adds them. Without an MTU key the interface's own MTU is used (the modem sets it from the
 // PCO IPv4 Link MTU, TS 24.008 10.5.6.3), else 1500.
 import { isIP } from 'node:net';

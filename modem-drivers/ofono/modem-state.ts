@@ -22,7 +22,7 @@ export interface SimInfo {
 
 /**
  * NetworkRegistration. IMS voice over PS (VoPS, TS 24.301 9.9.3.12A) is not on oFono's D-Bus API in
- * any build we know of (upstream, Ubuntu Touch, Sailfish), so it is always "unknown" here.
+ * any oFono we checked (Debian's 1.31, the ubports and rilmodem forks, the sailfishos-native mirror), so it is always "unknown" here.
  */
 export interface NetworkInfo {
   /** "unregistered", "registered", "searching", "denied", "unknown", "roaming" */
