@@ -12,7 +12,9 @@ export async function openDriver(c: ImsdConfig, logger: Logger): Promise<ModemDr
       return new SimulatedDriver({ interface: c.ims.interface!, addresses: interfaceAddresses(c.ims.interface!), pcscf: c.ims.pcscf ?? [] });
     case 'ofono': {
       const { OfonoDriver } = await import('../../modem-drivers/ofono/ofono-driver.js');
-      const driver = await OfonoDriver.open({ bus: c.general.bus, ...(c.ofono?.modemPath ? { modemPath: c.ofono.modemPath } : {}), logger });
+      // activateImsPdn() waits for oFono and its modem as long as it takes: the registration takes a
+      // rejection at its start as a failed start and does not try again until Register()
+      const driver = await OfonoDriver.open({ bus: c.general.bus, ...(c.ofono?.modemPath ? { modemPath: c.ofono.modemPath } : {}), activateTimeoutMs: Infinity, logger });
       // companion mode: imsd's IpMultimediaSystem sits at the path of the oFono modem it serves
       if (!c.ofono?.modemPath) {
         if (driver.modemPath) c.general.modemPath = driver.modemPath;

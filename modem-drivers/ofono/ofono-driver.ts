@@ -44,7 +44,7 @@ export interface OfonoDriverOptions {
   modemPath?: string;
   /** APN of an IMS context the driver creates (default "ims") */
   apn?: string;
-  /** how long activateImsPdn() waits for oFono, the modem, attach and activation (default 60 s) */
+  /** how long activateImsPdn() waits for oFono, the modem, attach and activation (default 60 s; Infinity: until closed) */
   activateTimeoutMs?: number;
   logger?: Logger;
   /** MTU of a network interface when the context does not say (default: /sys/class/net/<if>/mtu) */
@@ -214,6 +214,7 @@ export class OfonoDriver extends EventEmitter implements ModemDriver {
       if (step.kind === 'up') return copyPdn(step.pdn);
       this.#log.info('IMS PDN not up yet', { waitingFor: step.reason });
       if (!(await this.#nextEvent(generation, deadline))) {
+        this.#check('activateImsPdn');
         throw new ModemDriverError('activateImsPdn', `the IMS PDN is not up after ${timeoutMs} ms: ${step.reason}`);
       }
       this.#check('activateImsPdn');
@@ -308,7 +309,8 @@ export class OfonoDriver extends EventEmitter implements ModemDriver {
         this.#wakers.delete(wake);
         resolve(this.#generation !== generation);
       };
-      const timer = setTimeout(wake, Math.max(0, deadline - Date.now()));
+      // setTimeout would take Infinity as 1 ms
+      const timer = Number.isFinite(deadline) ? setTimeout(wake, Math.max(0, deadline - Date.now())) : undefined;
       this.#wakers.add(wake);
     });
   }

@@ -8,7 +8,8 @@
 import { strict as assert } from 'node:assert';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createSocket, type Socket } from 'node:dgram';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { writeFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectBus, type BusConnection } from '../../../../daemon/dbus/binding.js';
@@ -36,43 +37,9 @@ describe('modem-drivers/ofono: imsd with Modem=ofono beside a model of oFono', f
     assert.ok(what(), `not reached within ${ms} ms: ${label}\nimsd's log:\n${log.slice(-40).join('')}`);
   };
 
-  before(async function () {
-    requirePrerequisites(this, [command('dbus-daemon')]);
-    bus = await startPrivateBus();
-    model = await OfonoModel.start(bus.address);
-    dir = await mkdtemp(join(tmpdir(), 'imsdt-ofono-'));
-    pcscf = createSocket('udp4');
-    pcscf.on('message', (msg, rinfo) => {
-      const text = msg.toString('utf8');
-      if (!text.startsWith('REGISTER ')) return;
-      const header = (name: string): string => new RegExp(`^${name}:[ \\t]*([^\\r\\n]*)`, 'mi').exec(text)?.[1] ?? '';
-      registers.push({ callId: header('Call-ID'), via: header('Via'), from: `${rinfo.address}` });
-    });
-    await new Promise<void>((r) => pcscf.bind(0, '127.0.0.1', r));
-  });
-
-  after(async () => {
-    client?.close();
-    if (imsd && imsd.exitCode === null && imsd.signalCode === null) {
-      const exited = new Promise((r) => imsd!.once('exit', r));
-      imsd.kill('SIGKILL');
-      await exited;
-    }
-    pcscf?.close();
-    await model?.down();
-    await bus?.stop();
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
-
-  it('serves at the oFono modem path, brings the IMS context up, registers, and registers again after PDN loss', async () => {
-    const modem = model.addModem('/ril_0', {
-      imsi: IMSI,
-      mcc: '001',
-      mnc: '01',
-      onActivate: { settings: { Interface: str('lo'), Method: str('static'), Address: str('127.0.0.1'), ProxyCSCF: str('127.0.0.1') } },
-    });
+  const startImsd = (): ChildProcess => {
     const conf = join(dir, 'imsd.conf');
-    await writeFile(
+    writeFileSync(
       conf,
       `[General]
 Bus=${bus.address}
@@ -93,9 +60,56 @@ Transport=udp
 Level=info
 `,
     );
-    imsd = spawn(process.execPath, ['--import', 'tsx', 'daemon/main.ts', '--config', conf], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
-    imsd.stdout!.on('data', (b: Buffer) => log.push(b.toString()));
-    imsd.stderr!.on('data', (b: Buffer) => log.push(b.toString()));
+    const child = spawn(process.execPath, ['--import', 'tsx', 'daemon/main.ts', '--config', conf], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout!.on('data', (b: Buffer) => log.push(b.toString()));
+    child.stderr!.on('data', (b: Buffer) => log.push(b.toString()));
+    imsd = child;
+    return child;
+  };
+
+  before(async function () {
+    requirePrerequisites(this, [command('dbus-daemon')]);
+    bus = await startPrivateBus();
+    dir = await mkdtemp(join(tmpdir(), 'imsdt-ofono-'));
+    pcscf = createSocket('udp4');
+    pcscf.on('message', (msg, rinfo) => {
+      const text = msg.toString('utf8');
+      if (!text.startsWith('REGISTER ')) return;
+      const header = (name: string): string => new RegExp(`^${name}:[ \\t]*([^\\r\\n]*)`, 'mi').exec(text)?.[1] ?? '';
+      registers.push({ callId: header('Call-ID'), via: header('Via'), from: `${rinfo.address}` });
+    });
+    await new Promise<void>((r) => pcscf.bind(0, '127.0.0.1', r));
+  });
+
+  afterEach(async () => {
+    client?.close();
+    client = undefined;
+    if (imsd && imsd.exitCode === null && imsd.signalCode === null) {
+      const exited = new Promise((r) => imsd!.once('exit', r));
+      imsd.kill('SIGKILL');
+      await exited;
+    }
+    imsd = undefined;
+    await model?.down();
+    registers.length = 0;
+    log.length = 0;
+  });
+
+  after(async () => {
+    pcscf?.close();
+    await bus?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('serves at the oFono modem path, brings the IMS context up, registers, and registers again after PDN loss', async () => {
+    model = await OfonoModel.start(bus.address);
+    const modem = model.addModem('/ril_0', {
+      imsi: IMSI,
+      mcc: '001',
+      mnc: '01',
+      onActivate: { settings: { Interface: str('lo'), Method: str('static'), Address: str('127.0.0.1'), ProxyCSCF: str('127.0.0.1') } },
+    });
+    const child = startImsd();
 
     await until(() => registers.length >= 1, 'a REGISTER at the P-CSCF of the IMS context');
     const ctx = modem.context();
@@ -114,8 +128,25 @@ Level=info
     await until(() => registers.some((r) => r.callId !== firstCallId), 'a REGISTER of a new registration');
     await until(() => log.join('').includes('PDN down'), 'the PDN loss in the log');
 
-    const exited = new Promise<number | null>((r) => imsd!.once('exit', (code) => r(code)));
-    imsd.kill('SIGTERM');
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    child.kill('SIGTERM');
+    assert.equal(await exited, 0, log.slice(-20).join(''));
+  });
+
+  it('started before oFono: waits for it, then registers (served at the default path: no modem at start)', async () => {
+    model = await OfonoModel.start(bus.address);
+    await model.down();
+    model.addModem('/ril_0', { onActivate: { settings: { Interface: str('lo'), Address: str('127.0.0.1'), ProxyCSCF: str('127.0.0.1') } } });
+    const child = startImsd();
+    await until(() => log.join('').includes('oFono is not on the bus yet'), 'imsd waiting for oFono');
+    await until(() => log.join('').includes('serving on D-Bus'), 'imsd serving');
+    assert.match(log.join(''), /no oFono modem at start: serving at the default path modemPath=\/imsd_0/);
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(registers.length, 0);
+    await model.up();
+    await until(() => registers.length >= 1, 'a REGISTER once oFono is there');
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    child.kill('SIGTERM');
     assert.equal(await exited, 0, log.slice(-20).join(''));
   });
 });

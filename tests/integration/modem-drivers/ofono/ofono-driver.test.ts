@@ -244,6 +244,25 @@ describe('modem-drivers/ofono: OfonoDriver against a model of oFono on a private
     await until(() => count('pdn-up') === 1, 'pdn-up once oFono is there');
   });
 
+  it('activateTimeoutMs Infinity: activateImsPdn waits for a late oFono (and a closed driver ends the wait)', async () => {
+    await model.down();
+    model.addModem('/ril_0', { onActivate: { settings: V4 } });
+    const d = await open({ activateTimeoutMs: Infinity });
+    const activation = d.activateImsPdn();
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(count('pdn-up'), 0);
+    await model.up();
+    assert.equal((await activation).interface, 'rmnet_data1');
+    await model.down();
+    const waiting = d.activateImsPdn().then(
+      () => 'resolved',
+      (e: Error) => e.message,
+    );
+    await new Promise((r) => setTimeout(r, 100));
+    await d.close();
+    assert.equal(await waiting, 'activateImsPdn: driver is closed');
+  });
+
   it('an activation error of oFono is a typed error with its name', async () => {
     model.addModem('/ril_0', { activationError: 'Failed', onActivate: { settings: V4 } });
     const d = await open();
