@@ -375,7 +375,10 @@ export class OfonoDriver extends EventEmitter implements ModemDriver {
       const key = `${m.path} ${prop}`;
       if (!this.#asked.has(key)) {
         this.#asked.add(key);
-        await this.#client.setProperty(op, m.path, MODEM, prop, new Variant('b', true));
+        await this.#client.setProperty(op, m.path, MODEM, prop, new Variant('b', true)).catch((e: unknown) => {
+          this.#asked.delete(key); // refused: ask again next time
+          throw e;
+        });
       }
       return { kind: 'waiting', reason: `modem ${m.path} to become ${prop.toLowerCase()}` };
     }

@@ -59,6 +59,8 @@ export interface ModemOptions {
   contexts?: ContextOptions[];
   /** what an IMS context gets when it is activated */
   onActivate?: { settings?: Dict; ipv6Settings?: Dict };
+  /** how many SetProperty Powered=true calls are refused with Failed before one is accepted */
+  refusePower?: number;
   /** error name SetProperty Active=true answers (after the attach check) */
   activationError?: OfonoErrorName;
 }
@@ -399,6 +401,10 @@ export class OfonoModel {
         const v = value as Variant;
         if ((name !== 'Powered' && name !== 'Online') || v.signature !== 'b') throw error('InvalidArguments', `cannot set ${String(name)}`);
         if (name === 'Online' && !modem.powered) throw error('NotAllowed', 'the modem is not powered');
+        if (name === 'Powered' && v.value === true && (modem.o.refusePower ?? 0) > 0) {
+          modem.o.refusePower! -= 1;
+          throw error('Failed', 'the modem did not power up');
+        }
         if ((name === 'Powered' ? modem.powered : modem.online) === v.value) return;
         later(() => modem.setModem(name, v.value as boolean));
       },

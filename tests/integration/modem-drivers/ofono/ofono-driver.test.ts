@@ -263,6 +263,15 @@ describe('modem-drivers/ofono: OfonoDriver against a model of oFono on a private
     assert.equal(await waiting, 'activateImsPdn: driver is closed');
   });
 
+  it('a refused Powered is an error of that call, and asked again by the next activateImsPdn', async () => {
+    const modem = model.addModem('/ril_0', { powered: false, online: false, refusePower: 1, onActivate: { settings: V4 } });
+    const d = await open();
+    await assert.rejects(d.activateImsPdn(), (e: unknown) => e instanceof OfonoCallError && e.errorName === 'org.ofono.Error.Failed');
+    assert.equal(modem.powered, false);
+    assert.equal((await d.activateImsPdn()).interface, 'rmnet_data1');
+    assert.equal(model.callsTo('SetProperty').filter((c) => c.args[0] === 'Powered').length, 2);
+  });
+
   it('an activation error of oFono is a typed error with its name', async () => {
     model.addModem('/ril_0', { activationError: 'Failed', onActivate: { settings: V4 } });
     const d = await open();
