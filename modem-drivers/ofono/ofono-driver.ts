@@ -170,6 +170,22 @@ export class OfonoDriver extends EventEmitter implements ModemDriver {
     return this.#settings ? structuredClone(this.#settings) : undefined;
   }
 
+  /** the modem's path once the driver uses one, undefined if none within timeoutMs (or closed) */
+  waitForModem(timeoutMs: number): Promise<string | undefined> {
+    if (this.#modem || this.#closed) return Promise.resolve(this.#modem?.path);
+    return new Promise((resolve) => {
+      const done = (path: string | undefined): void => {
+        if (path === undefined && !this.#closed && Date.now() < end) return;
+        clearTimeout(timer);
+        this.off('modem-changed', done);
+        resolve(path);
+      };
+      const end = Date.now() + timeoutMs;
+      const timer = setTimeout(() => done(undefined), timeoutMs);
+      this.on('modem-changed', done);
+    });
+  }
+
   /** the unique bus name of oFono while it is on the bus */
   get ofonoOwner(): string | undefined {
     return this.#client.owner;

@@ -133,18 +133,20 @@ Level=info
     assert.equal(await exited, 0, log.slice(-20).join(''));
   });
 
-  it('started before oFono: waits for it, then registers (served at the default path: no modem at start)', async () => {
+  it('started before oFono: waits for it and its modem, serves at the modem path, then registers', async () => {
     model = await OfonoModel.start(bus.address);
     await model.down();
     model.addModem('/ril_0', { onActivate: { settings: { Interface: str('lo'), Address: str('127.0.0.1'), ProxyCSCF: str('127.0.0.1') } } });
     const child = startImsd();
     await until(() => log.join('').includes('oFono is not on the bus yet'), 'imsd waiting for oFono');
-    await until(() => log.join('').includes('serving on D-Bus'), 'imsd serving');
-    assert.match(log.join(''), /no oFono modem at start: serving at the default path modemPath=\/imsd_0/);
-    await new Promise((r) => setTimeout(r, 500));
+    await new Promise((r) => setTimeout(r, 300));
     assert.equal(registers.length, 0);
     await model.up();
+    await until(() => log.join('').includes('serving on D-Bus'), 'imsd serving');
+    assert.match(log.join(''), /serving on D-Bus busName=org\.imsd modemPath=\/ril_0/);
     await until(() => registers.length >= 1, 'a REGISTER once oFono is there');
+    client = await connectBus(bus.address);
+    await client.call('org.imsd', '/ril_0', 'org.ofono.IpMultimediaSystem', 'GetProperties');
     const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
     child.kill('SIGTERM');
     assert.equal(await exited, 0, log.slice(-20).join(''));

@@ -77,8 +77,10 @@ describe('modem-drivers/ofono: OfonoDriver against a model of oFono on a private
     model.addModem('/ril_0');
     const d = await open({ modemPath: '/ril_1' });
     assert.equal(d.modemPath, undefined);
+    assert.equal(await d.waitForModem(100), undefined, 'no modem within 100 ms');
+    const waited = d.waitForModem(5000);
     model.addModem('/ril_1', { imsi: IMSI });
-    await until(() => d.modemPath === '/ril_1', 'ModemAdded of /ril_1');
+    assert.equal(await waited, '/ril_1');
     await until(() => d.sim?.imsi === IMSI, 'SIM of /ril_1');
   });
 
