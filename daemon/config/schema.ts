@@ -43,6 +43,8 @@ export interface ImsdConfig {
     localPort: number;
   };
   log: { level: LogLevel };
+  /** Modem=ofono only: the oFono modem path when [General] ModemPath is set (else the first fitting modem) */
+  ofono?: { modemPath?: string };
 }
 
 export const DEFAULTS = {
@@ -222,7 +224,7 @@ function checkTogether(c: ImsdConfig, at: Map<string, IniEntry>, groups: Map<str
   const fail = (key: string, reason: string): never => {
     throw new ConfigError(c.file, lineOf(key), reason);
   };
-  if (c.general.modem !== 'simulated') {
+  if (c.general.modem !== 'simulated' && c.general.modem !== 'ofono') {
     throw new NotAvailableError(c.file, lineOf('General.Modem'), `Modem=${c.general.modem} is not available yet in this version of imsd (use Modem=simulated)`);
   }
   if (c.sim.source === 'modem') {
@@ -244,10 +246,24 @@ function checkTogether(c: ImsdConfig, at: Map<string, IniEntry>, groups: Map<str
       if (at.has(`Ims.${k}`)) fail(`Ims.${k}`, `${k} applies only to Source=soft (the card has its own)`);
     }
   }
+  if (c.general.modem === 'ofono') checkOfono(c, at, fail);
   if (c.general.modem === 'simulated' && !c.ims.interface) {
     fail('General.Modem', 'Modem=simulated needs Interface in [Ims] (the interface whose address stands for the IMS PDN)');
   }
   if (c.general.modem === 'simulated' && !c.ims.pcscf) {
     fail('General.Modem', 'Modem=simulated needs Pcscf in [Ims] (the simulated network announces none)');
+  }
+}
+
+/** Modem=ofono: oFono owns org.ofono and names the PDN's interface; ModemPath picks its modem. */
+function checkOfono(c: ImsdConfig, at: Map<string, IniEntry>, fail: (key: string, reason: string) => never): void {
+  if (c.general.busName === 'org.ofono') {
+    fail(at.has('General.BusName') ? 'General.BusName' : 'General.Modem', 'Modem=ofono needs oFono to own org.ofono: use BusName=org.imsd (companion mode)');
+  }
+  if (c.ims.interface !== undefined) fail('Ims.Interface', 'Interface applies only to Modem=simulated (oFono reports the IMS PDN\'s interface)');
+  c.ofono = {};
+  if (at.has('General.ModemPath')) {
+    if (c.general.modemPath === '/') fail('General.ModemPath', 'ModemPath must name an oFono modem such as /ril_0, not /');
+    c.ofono.modemPath = c.general.modemPath;
   }
 }
