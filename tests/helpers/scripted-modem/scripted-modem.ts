@@ -63,7 +63,7 @@ export class ScriptedModem {
     const isFile = /^[\w./-]+\.at$/.test(transcript);
     const text = isFile ? readFileSync(transcript.startsWith('/') ? transcript : join(FIXTURES, transcript), 'utf8') : transcript;
     const name = options.name ?? (isFile ? basename(transcript) : 'inline transcript');
-    const steps = parseTranscript(text, name);
+    const steps = parseTranscript(text, name, (file) => readFileSync(join(FIXTURES, file), 'utf8'));
     const bridge = spawn('python3', [join(HERE, 'pty-bridge.py')], { stdio: ['pipe', 'pipe', 'pipe'] });
     const device = await new Promise<string>((resolve, reject) => {
       let err = '';

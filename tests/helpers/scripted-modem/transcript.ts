@@ -9,6 +9,7 @@
 //   cue bearer                    pause until the test calls modem.cue('bearer')
 //   echo on|off                   echo each command back before answering (ATE1 behaviour)
 //   hangup                        close the modem end: the device reports EOF/hang-up
+//   include other.at              the steps of another transcript (same directory), here
 //
 // "->" steps wait for the host; "<-" steps after a "->" are its answer. A command the script does
 // not expect is answered ERROR and recorded as a mismatch (tests assert there are none).
@@ -40,7 +41,7 @@ function stripComment(s: string): string {
   return (i >= 0 ? s.slice(0, i) : s).trimEnd();
 }
 
-export function parseTranscript(text: string, name = 'transcript'): Step[] {
+export function parseTranscript(text: string, name = 'transcript', include?: (file: string) => string): Step[] {
   const steps: Step[] = [];
   text.split(/\r?\n/).forEach((raw, i) => {
     const line = i + 1;
@@ -63,6 +64,9 @@ export function parseTranscript(text: string, name = 'transcript'): Step[] {
       steps.push({ kind: 'cue', name: m[1]!, line });
     } else if ((m = /^echo\s+(on|off)$/.exec(body))) {
       steps.push({ kind: 'echo', on: m[1] === 'on', line });
+    } else if ((m = /^include\s+(\S+)$/.exec(body))) {
+      if (!include) throw new TranscriptError(`${where}: include is not possible here`);
+      steps.push(...parseTranscript(include(m[1]!), m[1]!, include));
     } else if (body === 'hangup') {
       steps.push({ kind: 'hangup', line });
     } else {
