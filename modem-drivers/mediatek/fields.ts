@@ -1,6 +1,8 @@
-// Splitting the parameters of a MediaTek information line or URC ("+EPDN:1, \"new\", 1, 0, 2454, 1,
+// The parameters of a MediaTek information line or URC ("+EPDN:1, \"new\", 1, 0, 2454, 1,
 // \"172.22.1.100\""): comma separated, strings quoted or bare, spaces around commas allowed (MediaTek's
-// RIL test transcripts use both spellings, see COMMANDS.md [RTST]). Pure functions.
+// RIL test transcripts use both spellings, see COMMANDS.md [RTST]); split by the generic 27.007
+// parser, checked field by field here. Pure functions.
+import { splitParams } from '../at/responses.js';
 
 export class MediatekParseError extends Error {
   constructor(
@@ -22,30 +24,9 @@ export function afterPrefix(line: string, prefix: string): string | undefined {
   return undefined;
 }
 
-/** Comma-separated values; quotes removed; an empty field is ''. A quote left open is an error. */
-export function splitFields(line: string, text: string): string[] {
-  const out: string[] = [];
-  let i = 0;
-  if (text.trim() === '') return [];
-  for (;;) {
-    while (text[i] === ' ') i++;
-    let value = '';
-    if (text[i] === '"') {
-      const end = text.indexOf('"', i + 1);
-      if (end < 0) throw new MediatekParseError(line, 'a quoted string is not closed (truncated line?)');
-      value = text.slice(i + 1, end);
-      i = end + 1;
-      while (text[i] === ' ') i++;
-      if (i < text.length && text[i] !== ',') throw new MediatekParseError(line, `unexpected "${text[i]}" after a quoted string`);
-    } else {
-      const end = text.indexOf(',', i);
-      value = (end < 0 ? text.slice(i) : text.slice(i, end)).trim();
-      i = end < 0 ? text.length : end;
-    }
-    out.push(value);
-    if (i >= text.length) return out;
-    i++; // the comma
-  }
+/** The parameters of MediaTek lines, split by the 27.007 parser (quotes removed, empty ones ''). */
+export function splitFields(_line: string, text: string): string[] {
+  return text.trim() === '' ? [] : splitParams(text);
 }
 
 /** A decimal integer field; `what` names it in the error. */

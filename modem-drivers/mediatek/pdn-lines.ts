@@ -1,27 +1,12 @@
-// MediaTek's PDN lines (COMMANDS.md "IMS PDN"): "+CGEV: ME PDN ACT <aid>[,<reason>[,<aid_other>]]"
-// answering AT+EAPNACT, "+EPDN:" answers and URCs, "+EIMSPDN:" notifications. Pure functions; a line
+// MediaTek's PDN lines (COMMANDS.md "IMS PDN"): "+EPDN:" answers and URCs, "+EIMSPDN:"
+// notifications, the "+CGEV: NW REACT" form MediaTek's RIL handles (the other +CGEV forms are read by
+// the generic parser in ../at/responses.ts). Pure functions; a line
 // that does not fit throws MediatekParseError naming the field.
-import { isIP } from 'node:net';
+import { parseAddresses } from '../at/responses.js';
 import { afterPrefix, intField, MediatekParseError, optionalInt, splitFields } from './fields.js';
 
 /** RmcDataDefs.h TRANSACTION_ID_OFFSET: <trans_intf_id> = transaction id * 100 + interface id */
 const TRANSACTION_ID_OFFSET = 100;
-
-/** "+CGEV: ME PDN ACT 1, 2" → { aid: 1, reason: 2 } (27.007 10.1.19 form MediaTek uses for +EAPNACT) */
-export function parseMePdnAct(line: string): { aid: number; reason?: number; otherAid?: number } | undefined {
-  const m = /^\+CGEV:\s*ME PDN ACT\s+(.*)$/i.exec(line.trim());
-  if (!m) return undefined;
-  const f = splitFields(line, m[1]!);
-  const reason = optionalInt(f, 1);
-  const otherAid = optionalInt(f, 2);
-  return { aid: intField(line, f, 0, '<aid>'), ...(reason !== undefined ? { reason } : {}), ...(otherAid !== undefined ? { otherAid } : {}) };
-}
-
-/** "+CGEV: ME PDN DEACT 1" / "+CGEV: NW PDN DEACT 1" → the aid */
-export function parsePdnDeact(line: string): { by: 'ME' | 'NW'; aid: number } | undefined {
-  const m = /^\+CGEV:\s*(ME|NW) PDN DEACT\s+(\d+)/i.exec(line.trim());
-  return m ? { by: m[1]!.toUpperCase() as 'ME' | 'NW', aid: Number(m[2]) } : undefined;
-}
 
 /** "+CGEV: NW REACT <PDP_type>,<PDP_addr>[,<aid>]" → the aid when given */
 export function parseNwReact(line: string): { aid?: number } | undefined {
@@ -31,43 +16,16 @@ export function parseNwReact(line: string): { aid?: number } | undefined {
   return aid !== undefined ? { aid } : {};
 }
 
-/**
- * 27.007 dotted-decimal IPv6 ("32.1.13.184.0.0.0.3.61.48.97.182.50.254.113.251", optionally "/64") or
- * an ordinary address; returns the address in the usual notation without the prefix length.
- */
-export function normalizeAddress(line: string, raw: string): string {
-  const text = raw.split('/')[0]!.trim();
-  const parts = text.split('.');
-  if (parts.length === 16) {
-    const bytes = parts.map((p) => (/^\d{1,3}$/.test(p) ? Number(p) : NaN));
-    if (bytes.some((b) => !(b >= 0 && b <= 255))) throw new MediatekParseError(line, `"${raw}" is not a dotted-decimal IPv6 address`);
-    const groups: string[] = [];
-    for (let i = 0; i < 16; i += 2) groups.push(((bytes[i]! << 8) | bytes[i + 1]!).toString(16));
-    return compressIpv6(groups);
+/** an +EPDN address: 27.007 dotted-decimal (IPv6 as 16 numbers, optionally "/<prefix>") or usual notation */
+function address(line: string, raw: string): string {
+  let parsed: string[];
+  try {
+    parsed = parseAddresses(raw.split('/')[0]!);
+  } catch (e) {
+    throw new MediatekParseError(line, (e as Error).message);
   }
-  if (isIP(text) === 0) throw new MediatekParseError(line, `"${raw}" is not an IP address`);
-  return text.toLowerCase();
-}
-
-/** RFC 5952 4.2: the longest run of two or more zero groups becomes "::" */
-function compressIpv6(groups: string[]): string {
-  let best = -1;
-  let bestLen = 1;
-  for (let i = 0; i < groups.length; ) {
-    if (groups[i] !== '0') {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < groups.length && groups[j] === '0') j++;
-    if (j - i > bestLen) {
-      best = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  if (best < 0) return groups.join(':');
-  return `${groups.slice(0, best).join(':')}::${groups.slice(best + bestLen).join(':')}`;
+  if (parsed.length !== 1) throw new MediatekParseError(line, `"${raw}" is not one IP address`);
+  return parsed[0]!;
 }
 
 export type EpdnLine =
@@ -90,10 +48,10 @@ function addresses(line: string, type: number, f: string[], at: number): string[
   const a1 = f[at];
   const a2 = f[at + 1];
   if (a1 === undefined || a1 === '') throw new MediatekParseError(line, 'no address');
-  if (type === 1 || type === 2) return [normalizeAddress(line, a1)];
+  if (type === 1 || type === 2) return [address(line, a1)];
   if (type === 3) {
     if (a2 === undefined || a2 === '') throw new MediatekParseError(line, 'address type 3 (IPv4v6) with one address');
-    return [normalizeAddress(line, a1), normalizeAddress(line, a2)];
+    return [address(line, a1), address(line, a2)];
   }
   throw new MediatekParseError(line, `unknown <address type> ${type}`);
 }
