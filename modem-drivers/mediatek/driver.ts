@@ -588,16 +588,22 @@ export class MediatekDriver extends EventEmitter implements ModemDriver {
     this.emit('ims-registration', { ...r });
   }
 
-  /** +EIND: 128 while we hold state: the modem restarted under us */
+  /**
+   * +EIND: 128, the modem is ready after a (re)start: its URC settings are gone, so start-up runs
+   * again; with a PDN, a call or a registration known, that state is dropped (`modem-reset`).
+   */
   async #modemReady(): Promise<void> {
-    if (!this.#pdn && this.#calls.list().length === 0) {
-      this.#log.debug('modem ready (+EIND: 128)');
-      return;
+    const hadState = this.#pdn !== undefined || this.#calls.list().length > 0 || this.#registration !== undefined;
+    if (hadState) {
+      this.#log.warning('the modem restarted (+EIND: 128): all state dropped');
+      this.#reset('the modem restarted (+EIND: 128)');
+    } else {
+      this.#log.info('the modem (re)started (+EIND: 128): setting it up again');
+      this.#generation++;
+      this.#newReady();
     }
-    this.#log.warning('the modem restarted (+EIND: 128): all state dropped');
-    this.#reset('the modem restarted (+EIND: 128)');
     const gen = this.#generation;
-    // set the modem up again outside the reset's own task
+    // outside the queue of the task that saw the URC, which a reset has just replaced
     setImmediate(() => {
       this.#init()
         .then(() => {

@@ -1,6 +1,8 @@
 // The mediatek driver against an in-memory channel (the pty transcript suites are in
 // tests/integration/modem-drivers/mediatek/): start-up, PDN, bearers, +EIMSPDN, resets, calls.
 import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
+import { createLogger } from '../../../../daemon/log/logger.js';
 import { ModemDriverError } from '../../../../modem-drivers/driver.js';
 import type { ModemCall } from '../../../../modem-drivers/mediatek/calls.js';
 import { MediatekDriver, type MediatekDriverOptions } from '../../../../modem-drivers/mediatek/driver.js';
@@ -178,12 +180,31 @@ describe('modem-drivers/mediatek MediatekDriver (in-memory channel)', () => {
   });
 
   it('logs and ignores lines it cannot parse', async () => {
-    const { d, ch, log } = await started([...START, ...PDN]);
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(c: Buffer, _e, cb) {
+        lines.push(c.toString());
+        cb();
+      },
+    });
+    const { d, ch, log } = await started([...START, ...PDN], { logger: createLogger({ level: 'debug', stream: sink }) });
     await d.activateImsPdn();
-    for (const l of ['+CGEV: NW ACT x,y', '+EPDN: 1,"dcchg', '+EIMSPDN: "notify",1', '+CIREGU: 7', '\u00ff\u00fe', '+ECPI: 1']) ch.urc(l);
+    const bad = ['+CGEV: NW MODIFY x,2', '+EPDN: 1,"dcchg', '+EIMSPDN: "notify",1', '+CIREGU: 7', '+ECPI: 1', '+EAIC: 1,"+1555'];
+    for (const l of bad) ch.urc(l);
     await settle();
     assert.deepEqual(log.slice(1), []);
     assert.ok(d.pdn);
+    const warnings = lines.filter((l) => l.startsWith('<4>') && /not understood/.test(l));
+    assert.equal(warnings.length, bad.length, warnings.join(''));
+    await d.close();
+  });
+
+  it('sets the modem up again after +EIND: 128 without state, with no modem-reset', async () => {
+    const { d, ch, log } = await started([...START]);
+    ch.urc('+EIND: 128');
+    await settle(40);
+    assert.deepEqual(ch.sent.slice(4), ['AT+CMEE=1', 'AT+CGEREP=1,0', 'AT+EIMSPDN="onoff",1', 'AT+EIMS=0']);
+    assert.deepEqual(log, []);
     await d.close();
   });
 
