@@ -10,6 +10,8 @@ export type ModemKind = 'simulated' | 'at' | 'mediatek' | 'ofono';
 export type SimSourceKind = 'pcsc' | 'modem' | 'soft';
 export type SecAgreeKind = 'ipsec-3gpp' | 'none';
 export type TransportKind = 'udp' | 'tcp' | 'auto';
+/** Modem=mediatek: who runs IMS (modem-drivers/mediatek/COMMANDS.md) */
+export type MediatekModeKind = 'imsd' | 'modem-ims';
 
 export interface ImsdConfig {
   file: string;
@@ -41,6 +43,16 @@ export interface ImsdConfig {
     secAgree: SecAgreeKind;
     transport: TransportKind;
     localPort: number;
+  };
+  /** [Modem]: the modem device (Modem=mediatek) */
+  modem: {
+    device?: string;
+    /** APN of the IMS PDN (default ims) */
+    apn: string;
+    /** Modem=mediatek: imsd runs IMS (default), or the modem's own IMS stack does */
+    mode: MediatekModeKind;
+    /** Modem=mediatek: the modem carries RTP (default false) */
+    modemRtp: boolean;
   };
   log: { level: LogLevel };
 }
@@ -172,6 +184,24 @@ const SCHEMA: Record<string, Record<string, Setter>> = {
       c.ims.localPort = port(v, fail, true);
     },
   },
+  Modem: {
+    Device: (c, v, fail) => {
+      if (!v.startsWith('/')) fail(`Device must be an absolute path to the modem's AT channel (not "${v}")`);
+      c.modem.device = v;
+    },
+    Apn: (c, v, fail) => {
+      // TS 23.003 9.1: labels of letters, digits and hyphens, separated by dots, at most 100 octets
+      if (!/^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/.test(v) || v.length > 100) fail(`Apn "${v}" is not an APN (letters, digits, hyphens and dots)`);
+      c.modem.apn = v;
+    },
+    Mode: (c, v, fail) => {
+      c.modem.mode = oneOf('Mode', ['imsd', 'modem-ims'] as const)(v, fail);
+    },
+    ModemRtp: (c, v, fail) => {
+      if (v !== 'true' && v !== 'false') fail(`ModemRtp must be true or false (not "${v}")`);
+      c.modem.modemRtp = v === 'true';
+    },
+  },
   Log: {
     Level: (c, v, fail) => {
       if (!isLogLevel(v)) return fail(`Level must be one of ${LOG_LEVELS.join(', ')} (not "${v}")`);
@@ -186,6 +216,7 @@ function defaults(file: string): ImsdConfig {
     general: { bus: DEFAULTS.bus, busName: DEFAULTS.busName, modem: 'simulated', modemPath: DEFAULTS.modemPath, stateDir: DEFAULTS.stateDir },
     sim: { source: 'soft', mncLength: 2 },
     ims: { pcscfPort: DEFAULTS.pcscfPort, secAgree: 'ipsec-3gpp', transport: 'auto', localPort: DEFAULTS.localPort },
+    modem: { apn: 'ims', mode: 'imsd', modemRtp: false },
     log: { level: 'info' },
   };
 }
@@ -222,7 +253,17 @@ function checkTogether(c: ImsdConfig, at: Map<string, IniEntry>, groups: Map<str
   const fail = (key: string, reason: string): never => {
     throw new ConfigError(c.file, lineOf(key), reason);
   };
-  if (c.general.modem !== 'simulated') {
+  if (c.general.modem === 'mediatek' && !c.modem.device) {
+    fail('General.Modem', 'Modem=mediatek needs Device in [Modem] (the AT channel: an ATCI socket, a CCCI tty or a pty)');
+  }
+  for (const k of ['Mode', 'ModemRtp'] as const) {
+    if (at.has(`Modem.${k}`) && c.general.modem !== 'mediatek') fail(`Modem.${k}`, `${k} applies only to Modem=mediatek`);
+  }
+  if (c.general.modem === 'mediatek' && c.modem.mode === 'modem-ims') {
+    throw new NotAvailableError(c.file, lineOf('Modem.Mode'), 'Mode=modem-ims is not available yet in this version of imsd: the driver speaks it, but imsd\'s D-Bus API is not put on top of it yet (use Mode=imsd)');
+  }
+  if (c.general.modem === 'simulated' && at.has('Modem.Device')) fail('Modem.Device', 'Device does not apply to Modem=simulated');
+  if (c.general.modem !== 'simulated' && c.general.modem !== 'mediatek') {
     throw new NotAvailableError(c.file, lineOf('General.Modem'), `Modem=${c.general.modem} is not available yet in this version of imsd (use Modem=simulated)`);
   }
   if (c.sim.source === 'modem') {

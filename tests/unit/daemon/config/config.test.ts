@@ -112,7 +112,7 @@ describe('daemon/config', () => {
   });
 
   it('drivers and SIM sources of a later release are "not available yet", not a crash', () => {
-    fails(SOFT.replace('Modem=simulated', 'Modem=mediatek'), 3, /Modem=mediatek is not available yet/, NotAvailableError);
+    fails(SOFT.replace('Modem=simulated', 'Modem=at'), 3, /Modem=at is not available yet/, NotAvailableError);
     fails(SOFT.replace('Modem=simulated', 'Modem=ofono'), 3, /Modem=ofono is not available yet/, NotAvailableError);
     const modemSim = '[General]\nModem=simulated\n[Sim]\nSource=modem\n[Ims]\nPcscf=10.0.0.1\nInterface=x\n';
     fails(modemSim, 4, /Source=modem is not available yet/, NotAvailableError);
