@@ -138,12 +138,17 @@ export class MediatekDriver extends EventEmitter implements ModemDriver {
     this.#check('activateImsPdn');
     await this.#ready;
     if (this.#pdn) return copy(this.#pdn.info);
-    this.#activation ??= this.#serial(() => this.#activate()).finally(() => (this.#activation = undefined));
+    this.#activation ??= this.#serial(() => this.#activate())
+      .catch((e: Error) => {
+        throw e instanceof ModemDriverError ? e : new ModemDriverError('activateImsPdn', e.message);
+      })
+      .finally(() => (this.#activation = undefined));
     return this.#activation;
   }
 
   async deactivateImsPdn(): Promise<void> {
     this.#check('deactivateImsPdn');
+    if (!this.#pdn) return;
     await this.#serial(async () => {
       const pdn = this.#pdn;
       if (!pdn) return;

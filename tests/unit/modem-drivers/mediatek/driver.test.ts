@@ -208,6 +208,49 @@ describe('modem-drivers/mediatek MediatekDriver (in-memory channel)', () => {
     await d.close();
   });
 
+  it('fails an activation cut short by the channel closing with a ModemDriverError, then works on the reopened device', async () => {
+    const first = new FakeChannel([...START, { match: /^AT\+EAPNACT=1/, lines: ['urc:+CGEV: ME PDN ACT 1, 2'] }]);
+    const second = new FakeChannel([...START, ...PDN]);
+    const channels = [first, second];
+    const d = new MediatekDriver({ open: async () => channels.shift()!, pdnTimeoutMs: 1000, reopenDelayMs: 5 });
+    await d.start();
+    const pending = d.activateImsPdn();
+    await new Promise((r) => setImmediate(r));
+    first.drop('EOF');
+    await assert.rejects(pending, (e: Error) => e instanceof ModemDriverError && e.message === 'activateImsPdn: AT+EAPNACT=1,"ims","ims": channel closed: EOF');
+    assert.equal((await d.activateImsPdn()).interface, 'ccmni0');
+    await d.close();
+  });
+
+  it('switches IMS features with +CAVIMS, +EIMS and +EIMSVOLTE and reports refusals', async () => {
+    const { d, ch } = await started([...START, { match: /^AT\+CAVIMS=[01]$/ }, { match: 'AT+EIMS=1' }, { match: /^AT\+EIMSVOLTE=/, final: { kind: 'cme-error', code: 3 } }]);
+    await d.setImsVoiceAvailable(true);
+    await d.setImsVoiceAvailable(false);
+    await d.setModemIms(true);
+    await assert.rejects(d.setModemVolte(true), (e: Error) => e instanceof ModemDriverError && /AT\+EIMSVOLTE=1: \+CME ERROR: 3/.test(e.message));
+    assert.deepEqual(ch.sent.slice(4), ['AT+CAVIMS=1', 'AT+CAVIMS=0', 'AT+EIMS=1', 'AT+EIMSVOLTE=1']);
+    ch.urc('+EIMS: 1');
+    ch.urc('+EIMCFLAG: 1');
+    await settle();
+    assert.equal(d.modemImsEnabled, true);
+    await d.close();
+  });
+
+  it('records media requests (no public AT hand-over of RTP) and reports ModemRtp as configured', async () => {
+    const { d } = await started([...START], { modemRtp: true });
+    assert.deepEqual(d.capabilities, { modemRtp: true, bearerEvents: true });
+    const session = { callId: 'c1', localAddress: '10.45.0.2', localPort: 50000, remoteAddress: '10.45.0.9', remotePort: 40000, codec: { name: 'AMR-WB', clockRate: 16000, payloadType: 97 }, ptime: 20, direction: 'sendrecv' as const };
+    await assert.rejects(d.updateMedia(session), /no media for call c1/);
+    await d.startMedia(session);
+    await d.updateMedia({ ...session, direction: 'sendonly' });
+    await d.sendTones('c1', '12#');
+    await d.stopMedia('c1');
+    await d.stopMedia('c1');
+    assert.deepEqual(d.mediaLog.map((r) => r.op), ['start', 'update', 'tones', 'stop']);
+    await d.close();
+    await assert.rejects(d.activateImsPdn(), /driver is closed/);
+  });
+
   it('modem-ims mode: +CIREGU, an MO call to released and an approved MT call answered', async () => {
     const rules: Rule[] = [
       { match: 'AT+CMEE=1' }, { match: 'AT+CGEREP=1,0' }, { match: 'AT+EIMSPDN="onoff",1' }, { match: 'AT+CIREG=2' },

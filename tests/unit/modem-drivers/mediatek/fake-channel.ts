@@ -35,6 +35,8 @@ export class FakeChannel extends EventEmitter implements AtChannel {
     if (this.closed) throw new AtError(command, undefined, 'channel closed');
     this.sent.push(command);
     await new Promise((r) => setImmediate(r));
+    // like the real channel: a close rejects the command that waits for its answer
+    if (this.closed) throw new AtError(command, undefined, 'channel closed: EOF');
     const i = this.rules.findIndex((r) => (typeof r.match === 'string' ? r.match === command : r.match.test(command)));
     if (i < 0) return { lines: [], final: { kind: 'error' } };
     const rule = this.rules[i]!;
