@@ -8,15 +8,17 @@
 import { EventEmitter } from 'node:events';
 import { silentLogger, type Logger } from '../../daemon/log/logger.js';
 import { describeFinal } from '../at/result-codes.js';
-import { AtParseError, parseCgev, parseContextDynamic, parseQosDynamic, parseTftDynamic } from '../at/responses.js';
+import { AtParseError, parseCgev } from '../at/responses.js';
 import type { AtChannel, AtResponse } from '../at/types.js';
 import { ModemDriverError } from '../driver.js';
 import type { BearerInfo, MediaCapabilities, MediaSession, ModemCapabilities, ModemDriver, ModemDriverEvents, PdnInfo } from '../driver.js';
 import { DEFAULT_MEDIA, type MediaRecord } from '../simulated/simulated-driver.js';
 import { ModemImsCalls, type ModemCall } from './calls.js';
+import { RecordedMedia } from './media.js';
 import { MediatekParseError } from './fields.js';
 import { parseCiregu, parseImsSwitch, type ImsRegistration } from './ims-lines.js';
 import { DC_EVENT, parseEimspdn, parseEpdn, parseNwReact } from './pdn-lines.js';
+import { bindPdn, queryBearer, type Run } from './queries.js';
 
 export type MediatekMode = 'imsd' | 'modem-ims';
 
@@ -62,9 +64,7 @@ export class MediatekDriver extends EventEmitter implements ModemDriver {
   readonly capabilities: ModemCapabilities;
   readonly media: MediaCapabilities;
   readonly mode: MediatekMode;
-  /** every media request, in order (the modem's RTP hand-over is not public: COMMANDS.md "Media") */
-  readonly mediaLog: MediaRecord[] = [];
-  readonly #mediaSessions = new Map<string, MediaSession>();
+  readonly #media = new RecordedMedia(() => this.media.telephoneEventRates.length > 0);
   readonly #options: MediatekDriverOptions;
   readonly #log: Logger;
   readonly #apn: string;
@@ -108,6 +108,11 @@ export class MediatekDriver extends EventEmitter implements ModemDriver {
   /** Opens the device and sets the modem up; rejects when the first opening fails. */
   async start(): Promise<void> {
     await this.#connect();
+  }
+
+  /** every media request, in order (the modem's RTP hand-over is not public: COMMANDS.md "Media") */
+  get mediaLog(): readonly MediaRecord[] {
+    return this.#media.log;
   }
 
   get pdn(): PdnInfo | undefined {
@@ -163,27 +168,21 @@ export class MediatekDriver extends EventEmitter implements ModemDriver {
 
   async startMedia(session: MediaSession): Promise<void> {
     this.#check('startMedia');
-    this.#mediaSessions.set(session.callId, structuredClone(session));
-    this.mediaLog.push({ op: 'start', session: structuredClone(session) });
+    this.#media.start(session);
   }
 
   async updateMedia(session: MediaSession): Promise<void> {
     this.#check('updateMedia');
-    if (!this.#mediaSessions.has(session.callId)) throw new ModemDriverError('updateMedia', `no media for call ${session.callId}`);
-    this.#mediaSessions.set(session.callId, structuredClone(session));
-    this.mediaLog.push({ op: 'update', session: structuredClone(session) });
+    this.#media.update(session);
   }
 
   async stopMedia(callId: string): Promise<void> {
-    if (!this.#mediaSessions.delete(callId)) return;
-    this.mediaLog.push({ op: 'stop', callId });
+    this.#media.stop(callId);
   }
 
   async sendTones(callId: string, tones: string): Promise<void> {
     this.#check('sendTones');
-    if (this.media.telephoneEventRates.length === 0) throw new ModemDriverError('sendTones', 'this media side has no telephone-event');
-    if (!this.#mediaSessions.has(callId)) throw new ModemDriverError('sendTones', `no media for call ${callId}`);
-    this.mediaLog.push({ op: 'tones', callId, tones });
+    this.#media.tones(callId, tones);
   }
 
   // ---- IMS switches ----
@@ -317,7 +316,7 @@ export class MediatekDriver extends EventEmitter implements ModemDriver {
     this.#newReady();
     this.#pdn = undefined;
     this.#bearers.clear();
-    this.#mediaSessions.clear();
+    this.#media.clear();
     this.#registration = undefined;
     this.#calls.reset(reason);
     this.#work = Promise.resolve();
@@ -330,6 +329,9 @@ export class MediatekDriver extends EventEmitter implements ModemDriver {
     if (gen !== this.#generation) throw new ResetError(command, 'the modem was reset meanwhile');
     return r;
   }
+
+  /** #command for the queries in queries.ts (PDN work uses the longer timeout) */
+  readonly #run: Run = (command, long) => this.#command(command, long ? this.#pdnTimeout() : undefined);
 
   async #expectOk(op: string, command: string, timeoutMs?: number): Promise<string[]> {
     const r = await this.#command(command, timeoutMs);
@@ -365,7 +367,7 @@ export class MediatekDriver extends EventEmitter implements ModemDriver {
     const aid = acts[0];
     if (aid === undefined) throw new ModemDriverError('activateImsPdn', 'AT+EAPNACT ended OK without "+CGEV: ME PDN ACT <aid>"');
     try {
-      const info = await this.#bind(aid, 20);
+      const info = await bindPdn(this.#run, aid, 20, undefined, this.#log);
       this.#pdn = { aid, info };
       this.#log.info('IMS PDN up', { aid, interface: info.interface, addresses: info.addresses.join(','), pcscf: info.pcscf.join(',') });
       this.emit('pdn-up', copy(info));
@@ -389,42 +391,6 @@ export class MediatekDriver extends EventEmitter implements ModemDriver {
     return false;
   }
 
-  /**
-   * AT+EPDN=<aid>,"ifst",<n> (interface, MTU, addresses) and AT+CGCONTRDP=<aid> (P-CSCF, DNS);
-   * `ifst` 20 waits for the interface and an address (activation), 4 only for an address (changes).
-   */
-  async #bind(aid: number, ifst: number): Promise<PdnInfo> {
-    const r = await this.#command(`AT+EPDN=${aid},"ifst",${ifst}`, this.#pdnTimeout());
-    if (r.final.kind !== 'ok') throw new ModemDriverError('activateImsPdn', `AT+EPDN: ${describeFinal(r.final)}`);
-    const line = r.lines.find((l) => /^\+EPDN:/i.test(l));
-    if (!line) throw new ModemDriverError('activateImsPdn', 'AT+EPDN ended OK without a +EPDN line');
-    let e;
-    try {
-      e = parseEpdn(line);
-    } catch (err) {
-      throw new ModemDriverError('activateImsPdn', (err as Error).message);
-    }
-    if (e.kind === 'err') throw new ModemDriverError('activateImsPdn', `the modem could not bind the PDN to an interface (+EPDN error ${e.error})`);
-    if (e.kind !== 'new' && e.kind !== 'update') throw new ModemDriverError('activateImsPdn', `unexpected +EPDN answer "${line}"`);
-    const old = this.#pdn?.info;
-    const info: PdnInfo = { interface: `ccmni${e.interfaceId}`, addresses: e.addresses, mtu: e.kind === 'new' && e.mtu > 0 ? e.mtu : (old?.mtu ?? 1500), pcscf: [] };
-    const rdp = await this.#command(`AT+CGCONTRDP=${aid}`);
-    if (rdp.final.kind === 'ok') {
-      try {
-        const d = parseContextDynamic(rdp.lines, aid);
-        if (d) {
-          info.pcscf = d.pcscf;
-          if (info.mtu <= 0 && d.mtu) info.mtu = d.mtu;
-        }
-      } catch (err) {
-        this.#log.warning('+CGCONTRDP not understood; no P-CSCF from the network', { reason: (err as Error).message });
-      }
-    } else {
-      this.#log.warning('AT+CGCONTRDP refused; no P-CSCF from the network', { result: describeFinal(rdp.final) });
-    }
-    return info;
-  }
-
   #pdnDown(reason: string): void {
     if (!this.#pdn) return;
     for (const id of [...this.#bearers.keys()]) {
@@ -439,30 +405,11 @@ export class MediatekDriver extends EventEmitter implements ModemDriver {
   async #refresh(aid: number): Promise<void> {
     const pdn = this.#pdn;
     if (!pdn || pdn.aid !== aid) return;
-    const info = await this.#bind(aid, 4);
+    const info = await bindPdn(this.#run, aid, 4, pdn.info, this.#log);
     if (this.#pdn !== pdn) return;
     if (JSON.stringify(info) === JSON.stringify(pdn.info)) return;
     pdn.info = info;
     this.emit('pdn-changed', copy(info));
-  }
-
-  // ---- bearers (27.007 +CGEV, +CGEQOSRDP, +CGTFTRDP) ----
-
-  async #queryBearer(cid: number): Promise<BearerInfo> {
-    const b: BearerInfo = { id: cid, qci: 0, filters: [] };
-    try {
-      const q = await this.#command(`AT+CGEQOSRDP=${cid}`);
-      const qos = q.final.kind === 'ok' ? parseQosDynamic(q.lines, cid) : undefined;
-      if (qos) Object.assign(b, qos);
-      else this.#log.warning('no QoS for a dedicated bearer; reporting QCI 0', { cid, result: describeFinal(q.final) });
-      const t = await this.#command(`AT+CGTFTRDP=${cid}`);
-      if (t.final.kind === 'ok') b.filters = parseTftDynamic(t.lines, cid);
-      else this.#log.warning('no packet filters for a dedicated bearer', { cid, result: describeFinal(t.final) });
-    } catch (e) {
-      if (!(e instanceof AtParseError)) throw e;
-      this.#log.warning('bearer parameters not understood', { cid, reason: e.message });
-    }
-    return b;
   }
 
   // ---- URCs ----
@@ -522,7 +469,7 @@ export class MediatekDriver extends EventEmitter implements ModemDriver {
       case 'bearer-act':
         if (!pdn || e.pcid !== pdn.aid) return;
         {
-          const b = await this.#queryBearer(e.cid);
+          const b = await queryBearer(this.#run, e.cid, this.#log);
           if (this.#pdn !== pdn) return;
           this.#bearers.set(b.id, b);
           this.emit('bearer-up', structuredClone(b));
@@ -533,7 +480,7 @@ export class MediatekDriver extends EventEmitter implements ModemDriver {
         return;
       case 'modify':
         if (this.#bearers.has(e.cid)) {
-          const b = await this.#queryBearer(e.cid);
+          const b = await queryBearer(this.#run, e.cid, this.#log);
           if (!this.#bearers.has(e.cid)) return;
           this.#bearers.set(b.id, b);
           this.emit('bearer-modified', structuredClone(b));
