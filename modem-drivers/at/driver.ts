@@ -131,6 +131,10 @@ export class AtDriver extends EventEmitter implements ModemDriver {
     return super.off(event, listener);
   }
 
+  get closed(): boolean {
+    return this.#closed;
+  }
+
   /** the channel now in use (the SIM over AT shares it) */
   get channel(): AtChannel {
     if (this.#channel === undefined) throw new ModemDriverError('channel', 'the modem device is not open');
