@@ -70,6 +70,15 @@ describe('modem-drivers/at AtDriver against scripted modems', function () {
     assert.deepEqual(d.pdn, PDN);
     assert.deepEqual(await d.activateImsPdn(), PDN, 'a second activation reports the same PDN');
     await d.setImsVoiceAvailable(true);
+    // no modem RTP: the media hooks accept and record the AP's sessions
+    const session = { callId: 'c1', localAddress: '10.45.0.2', localPort: 50000, remoteAddress: '10.45.0.77', remotePort: 40000, codec: { name: 'AMR-WB', clockRate: 16000, payloadType: 97 }, ptime: 20, direction: 'sendrecv' as const };
+    await d.startMedia(session);
+    await d.updateMedia({ ...session, direction: 'sendonly' });
+    await d.sendTones('c1', '12#');
+    await d.stopMedia('c1');
+    await d.stopMedia('c1');
+    await assert.rejects(d.updateMedia(session), ModemDriverError);
+    assert.deepEqual(d.mediaLog.map((m) => m.op), ['start', 'update', 'tones', 'stop']);
     await d.deactivateImsPdn();
     await modem.finished();
     assert.deepEqual(rec.log, ['pdn-up 10.45.0.2,fd00:45::2', 'pdn-down deactivated']);
@@ -163,6 +172,26 @@ describe('modem-drivers/at AtDriver against scripted modems', function () {
     assert.deepEqual(await d.activateImsPdn(), PDN);
     await second.finished();
     assert.deepEqual([...first.mismatches, ...second.mismatches], []);
+  });
+
+  it('works without packet domain events when the modem refuses +CGEREP', async () => {
+    const { modem, d } = await start(`-> ATE0
+<- OK
+-> AT+CMEE=1
+<- OK
+-> AT+CGEREP=2,1
+<- +CME ERROR: 4
+-> AT+CEVDP=3
+<- ERROR
+-> AT+CIREG=2
+<- ERROR
+-> AT+CAVIMS=0
+<- ERROR
+include activate.at`);
+    assert.equal(d.capabilities.bearerEvents, false);
+    assert.deepEqual(await d.activateImsPdn(), PDN);
+    await modem.finished();
+    assert.deepEqual(modem.mismatches, []);
   });
 
   it('turns ERROR, +CME ERROR, timeouts and truncated lines into ModemDriverErrors and recovers', async () => {
