@@ -124,6 +124,29 @@ describe('modem-drivers/at AtDriver against scripted modems', function () {
     assert.deepEqual(modem.mismatches, []);
   });
 
+  it('accepts a bearer the network wants acknowledged (<event_type> 1, +CGANS) before reading it', async () => {
+    const { modem, d, rec } = await start(`include init.at
+include activate.at
+cue call
+<- +CGEV: NW ACT 1,4,1
+-> AT+CGANS=1
+<- OK
+-> AT+CGSCONTRDP=4
+<- +CGSCONTRDP: 4,1,7
+<- OK
+-> AT+CGEQOSRDP=4
+<- +CGEQOSRDP: 4,1,40,40,40,40
+<- OK
+-> AT+CGTFTRDP=4
+<- OK`);
+    await d.activateImsPdn();
+    modem.cue('call');
+    await rec.count(2);
+    assert.deepEqual(rec.bearers[0], { id: 7, qci: 1, gbrDownlink: 40, gbrUplink: 40, mbrDownlink: 40, mbrUplink: 40, filters: [] });
+    await modem.finished();
+    assert.deepEqual(modem.mismatches, []);
+  });
+
   it('rebuilds everything after a modem reset', async () => {
     const { modem, d, rec } = await start('modem-reset.at');
     await d.activateImsPdn();
