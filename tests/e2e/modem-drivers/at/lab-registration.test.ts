@@ -87,11 +87,13 @@ SecAgree=none
 [Log]
 Level=debug
 `);
+    const t0 = Date.now();
     const imsd = spawnImsd(names(o).ueNs, conf);
     try {
       assert.match(await imsd.waitForLine(/SIM ready/, 20_000), new RegExp(`source=modem impi=001010000000001@${domain.replace(/\./g, '\\.')}`));
       assert.match(await imsd.waitForLine(/IMS PDN up/, 20_000), new RegExp(`addresses=${o.ueV4.replace(/\./g, '\\.')} pcscf=${o.coreV4.replace(/\./g, '\\.')}`));
       await imsd.waitForLine(/registration state state=registered/, 20_000);
+      console.log(`      figure: registered ${Date.now() - t0} ms after imsd started (process start, AT set-up, SIM over +CGLA, PDN, AKA included)`);
       const scscf = readFileSync(join(names(o).logDir, 'scscf.log'), 'utf8');
       assert.ok(scscf.includes(`SCSCF: authenticated sip:+15550001@${domain}`), scscf.slice(-2000));
       const r = spawnSync('/usr/share/ofono/scripts/list-modems', [], { env: { ...process.env, DBUS_SYSTEM_BUS_ADDRESS: p.busAddress }, encoding: 'utf8' });
