@@ -1,7 +1,8 @@
 // imsd with `Modem=at` and `[Sim] Source=modem` registered to the lab (host, no IPsec): a scripted
 // modem on a pty hands out the lab's UE address and P-CSCF in +CGCONTRDP (as PCO would), its card
 // (the virtual ISIM with the soft SIM engine behind +CCHO/+CGLA) answers the S-CSCF's AKA
-// challenge, and oFono's list-modems shows the registration on a private system bus.
+// challenge, and oFono's list-modems shows the registration on a private system bus. The network
+// then drops the PDN and the modem brings it back: imsd goes idle and registers again.
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -19,6 +20,14 @@ import { UiccService } from '../../../helpers/scripted-modem/uicc-service.js';
 import type { CardContent } from '../../../helpers/vcard/card-files.js';
 
 const K = '465b5ce8b199b49faa5f0a2ee238a6bc';
+
+async function waitFor(ok: () => boolean, timeoutMs: number, log: string[]): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!ok()) {
+    if (Date.now() > end) throw new Error(`condition not met within ${timeoutMs} ms; log:\n${log.slice(-30).join('\n')}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
 const OPC = 'cd63cb71954a9f4e48a5994e37a02baf';
 
 describe('imsd with the AT driver and the SIM over AT registered to the lab', function () {
@@ -44,7 +53,7 @@ describe('imsd with the AT driver and the SIM over AT registered to the lab', fu
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('brings the IMS PDN up over AT, registers the ISIM\'s IMPU at the P-CSCF from +CGCONTRDP, de-registers on SIGTERM', async () => {
+  it('brings the IMS PDN up over AT, registers the ISIM\'s IMPU at the P-CSCF from +CGCONTRDP, again after a PDN loss, de-registers on SIGTERM', async () => {
     const domain = o.domain;
     // the lab's first subscriber, as the HSS has it
     const content: CardContent = {
@@ -64,6 +73,14 @@ describe('imsd with the AT driver and the SIM over AT registered to the lab', fu
 <- OK
 -> AT+CGACT=1,1
 <- OK
+<- +CGEV: ME PDN ACT 1
+-> AT+CGCONTRDP=1
+<- +CGCONTRDP: 1,5,"ims","${o.ueV4}.255.255.255.0","${o.coreV4}","${o.coreV4}","0.0.0.0","${o.coreV4}","0.0.0.0",1,0,1500
+<- OK
+cue lose
+# 27.007 10.1.19: the network drops the PDN, then the MT activates it again by itself
+<- +CGEV: NW PDN DEACT 1
+wait 300
 <- +CGEV: ME PDN ACT 1
 -> AT+CGCONTRDP=1
 <- +CGCONTRDP: 1,5,"ims","${o.ueV4}.255.255.255.0","${o.coreV4}","${o.coreV4}","0.0.0.0","${o.coreV4}","0.0.0.0",1,0,1500
@@ -99,13 +116,20 @@ Level=debug
       const r = spawnSync('/usr/share/ofono/scripts/list-modems', [], { env: { ...process.env, DBUS_SYSTEM_BUS_ADDRESS: p.busAddress }, encoding: 'utf8' });
       assert.equal(r.status, 0, r.stderr);
       assert.match(r.stdout, /\[ org\.ofono\.IpMultimediaSystem \][\s\S]*Registered = 1/);
+      // PDN loss drops the registration; the PDN back (the MT's own "+CGEV: ME PDN ACT") registers again
+      modem.cue('lose');
+      await imsd.waitForLine(/IMS PDN down reason="network deactivated the IMS PDN"/, 10_000);
+      await waitFor(() => imsd.lines.filter((l) => /registration state state=registered/.test(l)).length >= 2, 20_000, imsd.lines);
       await modem.finished();
       // the AKA challenge went to the card through the logical channel
       assert.ok(uicc.apdus.some((a) => a.channel === 1 && a.apdu.startsWith('01880081')), 'AUTHENTICATE over +CGLA');
       imsd.child.kill('SIGTERM');
       const end = await imsd.exited;
       assert.equal(end.code, 0, imsd.lines.join('\n'));
-      assert.ok(imsd.lines.some((l) => /state=deregistered/.test(l)));
+      const states = imsd.lines.filter((l) => /registration state state=/.test(l)).map((l) => /state=(\w+)/.exec(l)![1]);
+      assert.equal(states.at(-1), 'deregistered', states.join(' → '));
+      // registered, idle when the PDN went, registered again when it came back, de-registered on SIGTERM
+      assert.deepEqual(states, ['registering', 'authenticating', 'registered', 'idle', 'registering', 'authenticating', 'registered', 'deregistering', 'deregistered']);
       assert.equal(await nameHasOwner(p.busAddress, LAB_IMSD.busName), false);
       assert.ok(modem.commands.includes('AT+CCHC=1'), 'the logical channel closed on shutdown');
       assert.deepEqual(modem.mismatches, []);
