@@ -10,6 +10,11 @@ export async function openDriver(c: ImsdConfig, logger: Logger): Promise<ModemDr
   switch (c.general.modem) {
     case 'simulated':
       return new SimulatedDriver({ interface: c.ims.interface!, addresses: interfaceAddresses(c.ims.interface!), pcscf: c.ims.pcscf ?? [] });
+    case 'at': {
+      const { openAtDriver } = await import('../../modem-drivers/at/open.js');
+      const m = c.modem;
+      return openAtDriver({ device: m.device!, baud: m.baud, interface: m.interface!, apn: m.apn, contextId: m.contextId }, logger);
+    }
     case 'mediatek': {
       const { MediatekDriver } = await import('../../modem-drivers/mediatek/driver.js');
       const { openMediatekChannel } = await import('../../modem-drivers/mediatek/open.js');

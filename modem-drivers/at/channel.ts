@@ -21,11 +21,7 @@ export interface AtStreamChannelOptions {
   name?: string;
 }
 
-/** AtCommandOptions plus what the channel itself understands */
-export interface AtStreamCommandOptions extends AtCommandOptions {
-  /** never log this command's parameters nor its response lines (set automatically for AUTHENTICATE APDUs) */
-  sensitive?: boolean;
-}
+export type AtStreamCommandOptions = AtCommandOptions;
 
 interface Pending {
   command: string;

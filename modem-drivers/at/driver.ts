@@ -131,6 +131,10 @@ export class AtDriver extends EventEmitter implements ModemDriver {
     return super.off(event, listener);
   }
 
+  get closed(): boolean {
+    return this.#closed;
+  }
+
   /** the channel now in use (the SIM over AT shares it) */
   get channel(): AtChannel {
     if (this.#channel === undefined) throw new ModemDriverError('channel', 'the modem device is not open');
@@ -182,8 +186,9 @@ export class AtDriver extends EventEmitter implements ModemDriver {
     // V.250 6.2.4 echo off; 27.007 9.1 numeric +CME ERRORs
     await this.#cmd('ATE0');
     await this.#try('AT+CMEE=1', 'errors will be plain ERROR');
-    // 27.007 10.1.19: forward +CGEV URCs now (mode 2), flush the buffered ones (bfr 1)
-    await this.#cmd('AT+CGEREP=2,1');
+    // 27.007 10.1.19: forward +CGEV URCs now (mode 2), flush the buffered ones (bfr 1); without
+    // them the driver learns of no bearer and no PDN loss until it asks
+    if (!(await this.#try('AT+CGEREP=2,1', 'no packet domain events: bearers and PDN loss go unreported'))) this.capabilities.bearerEvents = false;
     await this.#try(`AT+CEVDP=${this.#o.voiceDomainPreference}`, 'voice domain preference unchanged');
     // 27.007 8.71: report the MT's own IMS registration; an MT that registers by itself competes with imsd
     if (await this.#try('AT+CIREG=2', 'no IMS registration reports')) {

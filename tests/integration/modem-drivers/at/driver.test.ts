@@ -70,6 +70,15 @@ describe('modem-drivers/at AtDriver against scripted modems', function () {
     assert.deepEqual(d.pdn, PDN);
     assert.deepEqual(await d.activateImsPdn(), PDN, 'a second activation reports the same PDN');
     await d.setImsVoiceAvailable(true);
+    // no modem RTP: the media hooks accept and record the AP's sessions
+    const session = { callId: 'c1', localAddress: '10.45.0.2', localPort: 50000, remoteAddress: '10.45.0.77', remotePort: 40000, codec: { name: 'AMR-WB', clockRate: 16000, payloadType: 97 }, ptime: 20, direction: 'sendrecv' as const };
+    await d.startMedia(session);
+    await d.updateMedia({ ...session, direction: 'sendonly' });
+    await d.sendTones('c1', '12#');
+    await d.stopMedia('c1');
+    await d.stopMedia('c1');
+    await assert.rejects(d.updateMedia(session), ModemDriverError);
+    assert.deepEqual(d.mediaLog.map((m) => m.op), ['start', 'update', 'tones', 'stop']);
     await d.deactivateImsPdn();
     await modem.finished();
     assert.deepEqual(rec.log, ['pdn-up 10.45.0.2,fd00:45::2', 'pdn-down deactivated']);
@@ -112,6 +121,29 @@ describe('modem-drivers/at AtDriver against scripted modems', function () {
       'pdn-down network deactivated the IMS PDN',
     ]);
     assert.deepEqual(d.bearers, []);
+    assert.deepEqual(modem.mismatches, []);
+  });
+
+  it('accepts a bearer the network wants acknowledged (<event_type> 1, +CGANS) before reading it', async () => {
+    const { modem, d, rec } = await start(`include init.at
+include activate.at
+cue call
+<- +CGEV: NW ACT 1,4,1
+-> AT+CGANS=1
+<- OK
+-> AT+CGSCONTRDP=4
+<- +CGSCONTRDP: 4,1,7
+<- OK
+-> AT+CGEQOSRDP=4
+<- +CGEQOSRDP: 4,1,40,40,40,40
+<- OK
+-> AT+CGTFTRDP=4
+<- OK`);
+    await d.activateImsPdn();
+    modem.cue('call');
+    await rec.count(2);
+    assert.deepEqual(rec.bearers[0], { id: 7, qci: 1, gbrDownlink: 40, gbrUplink: 40, mbrDownlink: 40, mbrUplink: 40, filters: [] });
+    await modem.finished();
     assert.deepEqual(modem.mismatches, []);
   });
 
@@ -163,6 +195,26 @@ describe('modem-drivers/at AtDriver against scripted modems', function () {
     assert.deepEqual(await d.activateImsPdn(), PDN);
     await second.finished();
     assert.deepEqual([...first.mismatches, ...second.mismatches], []);
+  });
+
+  it('works without packet domain events when the modem refuses +CGEREP', async () => {
+    const { modem, d } = await start(`-> ATE0
+<- OK
+-> AT+CMEE=1
+<- OK
+-> AT+CGEREP=2,1
+<- +CME ERROR: 4
+-> AT+CEVDP=3
+<- ERROR
+-> AT+CIREG=2
+<- ERROR
+-> AT+CAVIMS=0
+<- ERROR
+include activate.at`);
+    assert.equal(d.capabilities.bearerEvents, false);
+    assert.deepEqual(await d.activateImsPdn(), PDN);
+    await modem.finished();
+    assert.deepEqual(modem.mismatches, []);
   });
 
   it('turns ERROR, +CME ERROR, timeouts and truncated lines into ModemDriverErrors and recovers', async () => {
