@@ -271,7 +271,14 @@ export class MediatekDriver extends EventEmitter implements ModemDriver {
     this.#channel = channel;
     channel.on('urc', (line) => this.#onUrc(line));
     channel.on('closed', (reason) => this.#onClosed(channel, reason));
-    await this.#init();
+    try {
+      await this.#init();
+    } catch (e) {
+      // a modem that does not take start-up is closed again: the next attempt opens it anew
+      if (this.#channel === channel) this.#channel = undefined;
+      await channel.close();
+      throw e;
+    }
     this.#readyResolve?.();
   }
 
@@ -299,15 +306,16 @@ export class MediatekDriver extends EventEmitter implements ModemDriver {
     this.#scheduleReopen();
   }
 
-  #scheduleReopen(): void {
+  /** reopen after a pause that doubles on each failure, up to 30 s (a modem takes seconds to boot) */
+  #scheduleReopen(attempt = 0): void {
     if (this.#closed) return;
+    const base = this.#options.reopenDelayMs ?? 1000;
     this.#reopenTimer = setTimeout(() => {
       this.#connect().catch((e: Error) => {
-        this.#log.warning('reopening the modem failed; trying again', { reason: e.message });
-        this.#channel = undefined;
-        this.#scheduleReopen();
+        this.#log.warning('reopening the modem failed; trying again', { reason: e.message, attempt: attempt + 1 });
+        this.#scheduleReopen(attempt + 1);
       });
-    }, this.#options.reopenDelayMs ?? 1000);
+    }, Math.min(base * 2 ** attempt, Math.max(base, 30000)));
   }
 
   /** Forget every PDN, bearer and call; `modem-reset` (no pdn-down: ModemDriverEvents). */

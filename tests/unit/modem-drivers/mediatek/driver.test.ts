@@ -168,6 +168,29 @@ describe('modem-drivers/mediatek MediatekDriver (in-memory channel)', () => {
     await d.close();
   });
 
+  it('keeps trying to reopen a modem that is not back yet, closing one that refuses start-up', async () => {
+    const first = new FakeChannel([...START, ...PDN]);
+    const refusing = new FakeChannel([{ match: 'AT+CMEE=1', final: { kind: 'error' } }]);
+    const last = new FakeChannel([...START, ...PDN]);
+    let opens = 0;
+    const d = new MediatekDriver({
+      open: async () => {
+        opens++;
+        if (opens === 1) return first;
+        if (opens === 2) throw new Error('ENOENT: no such device');
+        return opens === 3 ? refusing : last;
+      },
+      pdnTimeoutMs: 1000,
+      reopenDelayMs: 2,
+    });
+    await d.start();
+    first.drop('EOF');
+    assert.equal((await d.activateImsPdn()).interface, 'ccmni0');
+    assert.equal(opens, 4);
+    assert.equal(refusing.closed, true, 'the channel that refused start-up was closed');
+    await d.close();
+  });
+
   it('treats +EIND: 128 with state as a modem restart', async () => {
     const { d, ch, log } = await started([...START, ...PDN]);
     await d.activateImsPdn();
