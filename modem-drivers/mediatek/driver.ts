@@ -381,7 +381,9 @@ export class MediatekDriver extends EventEmitter implements ModemDriver {
       this.emit('pdn-up', copy(info));
       return copy(info);
     } catch (e) {
-      if (!(e instanceof ResetError)) await this.#command(`AT+EAPNACT=0,${aid}`, this.#pdnTimeout()).catch(() => undefined);
+      if (!(e instanceof ResetError)) {
+        await this.#command(`AT+EAPNACT=0,${aid}`, this.#pdnTimeout()).catch((x: Error) => this.#log.warning('releasing the half-made IMS PDN failed', { aid, reason: x.message }));
+      }
       throw e;
     }
   }
@@ -394,7 +396,7 @@ export class MediatekDriver extends EventEmitter implements ModemDriver {
         return true;
       }
     } catch {
-      // not a +CGEV line
+      // a +CGEV line that does not parse: not an activation (#handle logs it when it is a URC)
     }
     return false;
   }
