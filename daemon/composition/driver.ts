@@ -27,6 +27,25 @@ export async function openDriver(c: ImsdConfig, logger: Logger): Promise<ModemDr
       }
       return driver;
     }
+    case 'at': {
+      const { openAtDriver } = await import('../../modem-drivers/at/open.js');
+      const m = c.modem;
+      return openAtDriver({ device: m.device!, baud: m.baud, interface: m.interface!, apn: m.apn, contextId: m.contextId }, logger);
+    }
+    case 'mediatek': {
+      const { MediatekDriver } = await import('../../modem-drivers/mediatek/driver.js');
+      const { openMediatekChannel } = await import('../../modem-drivers/mediatek/open.js');
+      const log = logger.child('modem');
+      const device = c.modem.device!;
+      const driver = new MediatekDriver({ open: () => openMediatekChannel({ device, logger: log }), mode: c.modem.mode, apn: c.modem.apn, modemRtp: c.modem.modemRtp, logger: log });
+      try {
+        await driver.start();
+      } catch (e) {
+        await driver.close();
+        throw e;
+      }
+      return driver;
+    }
     default:
       // schema.ts refuses the other kinds as "not available yet" before we get here
       logger.error('modem driver not available', { modem: c.general.modem });
