@@ -100,6 +100,14 @@ export class Session implements DialogUser {
     return this.#send(req, offer !== undefined);
   }
 
+  /** RFC 6086 4.2: INFO within the session (e.g. application/dtmf-relay). Resolves with the final response. */
+  info(body: Body, extra: Array<[string, string | number]> = []): Promise<SipResponse> {
+    if (this.#ended || this.dialog.state === 'terminated') return Promise.reject(new UserAgentError('dialog is terminated'));
+    const req = this.dialog.createRequest('INFO', { headers: extra, body: body.body, contentType: body.contentType ?? 'application/octet-stream' });
+    this.core.decorate(req);
+    return this.#send(req, false);
+  }
+
   /** RFC 3261 14.1: re-INVITE (no second one while one is pending either way). */
   reinvite(offer?: Body, extra: Array<[string, string | number]> = []): Promise<SipResponse> {
     if (this.dialog.state !== 'confirmed') return Promise.reject(new UserAgentError('re-INVITE needs a confirmed dialog'));
