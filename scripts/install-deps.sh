@@ -21,7 +21,13 @@ DEBIAN_PACKAGES=(
   systemd
   # diagnostics used by tests and the lab
   tshark tcpdump iproute2 strace procps psmisc busybox
+  # the JavaScript parts Debian's Node 18 loads from /usr/share/nodejs (see NODE18_DIR below)
+  node-acorn node-cjs-module-lexer node-undici
 )
+
+# imsd must run on Debian 12's own Node 18 (tests/e2e/daemon/main/node18.test.ts). Its nodejs and
+# libnode108 packages are unpacked here, beside the system's Node 20, not installed over it.
+NODE18_DIR=${IMSD_NODE18_DIR:-/opt/imsd-test/node18}
 
 if [ "${SKIP_APT:-}" != 1 ]; then
   export DEBIAN_FRONTEND=noninteractive
@@ -41,6 +47,20 @@ if [ "${SKIP_APT:-}" != 1 ]; then
   else
     echo "install-deps: Debian packages already present"
   fi
+fi
+
+if [ "${SKIP_APT:-}" != 1 ] && [ ! -x "$NODE18_DIR/usr/bin/node" ]; then
+  node18_version() { apt-cache madison nodejs | awk '$3 ~ /^18\./ { print $3; exit }'; }
+  v=$(node18_version)
+  if [ -z "$v" ]; then apt-get update -qq; v=$(node18_version); fi
+  if [ -z "$v" ]; then echo "install-deps: Debian offers no nodejs 18" >&2; exit 1; fi
+  echo "install-deps: unpacking Debian's nodejs $v into $NODE18_DIR"
+  tmp=$(mktemp -d)
+  (cd "$tmp" && chmod 777 . && apt-get download -qq "nodejs=$v" "libnode108=$v")
+  mkdir -p "$NODE18_DIR"
+  for deb in "$tmp"/*.deb; do dpkg-deb -x "$deb" "$NODE18_DIR"; done
+  rm -rf "$tmp"
+  LD_LIBRARY_PATH="$NODE18_DIR/usr/lib/x86_64-linux-gnu" "$NODE18_DIR/usr/bin/node" --version
 fi
 
 if [ "${SKIP_NPM:-}" != 1 ]; then

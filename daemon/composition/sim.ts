@@ -1,5 +1,6 @@
-// Opening the SIM the configuration names: the soft SIM (its SQN array in the state directory) or
-// a card through pcscd. The PC/SC module (a native binding) is loaded only when it is used.
+// Opening the SIM the configuration names: the soft SIM (its SQN array in the state directory), a
+// card through pcscd, or the card in the AT modem. The PC/SC module (a native binding) and the AT
+// modules are loaded only when they are used.
 import { join } from 'node:path';
 import type { SimCard } from '../auth/sim/sim-card.js';
 import { SoftSim } from '../auth/sim/soft-sim.js';
@@ -26,6 +27,13 @@ export async function openSim(c: ImsdConfig, logger: Logger): Promise<SimCard> {
     const { PcscSim } = await import('../auth/sim/pcsc-sim.js');
     return PcscSim.open(s.reader !== undefined ? { reader: s.reader } : {});
   }
-  // schema.ts refuses Source=modem before we get here
+  if (s.source === 'modem') {
+    // schema.ts allows Source=modem only with Modem=at, whose driver is opened first
+    const { atDriverOn } = await import('../../modem-drivers/at/open.js');
+    const { AtSim } = await import('../../modem-drivers/at/sim.js');
+    const driver = c.modem.device !== undefined ? atDriverOn(c.modem.device) : undefined;
+    if (!driver) throw new Error('Source=modem needs the AT modem driver to be open first (Modem=at)');
+    return AtSim.open({ channel: () => driver.channel, name: `modem ${c.modem.device}`, logger });
+  }
   throw new Error(`SIM source ${s.source} is not available`);
 }

@@ -10,6 +10,8 @@ export type ModemKind = 'simulated' | 'at' | 'mediatek' | 'ofono';
 export type SimSourceKind = 'pcsc' | 'modem' | 'soft';
 export type SecAgreeKind = 'ipsec-3gpp' | 'none';
 export type TransportKind = 'udp' | 'tcp' | 'auto';
+/** Modem=mediatek: who runs IMS (modem-drivers/mediatek/COMMANDS.md) */
+export type MediatekModeKind = 'imsd' | 'modem-ims';
 
 export interface ImsdConfig {
   file: string;
@@ -43,6 +45,21 @@ export interface ImsdConfig {
     localPort: number;
   };
   log: { level: LogLevel };
+  /** Modem=ofono only: the oFono modem path when [General] ModemPath is set (else the first fitting modem) */
+  ofono?: { modemPath?: string };
+  /** [Modem]: the AT modem (Modem=at, Modem=mediatek) */
+  modem: {
+    device?: string;
+    baud: number;
+    /** the IMS PDN's interface: a name, or a pattern with %d for the context id */
+    interface?: string;
+    apn: string;
+    contextId: number;
+    /** Modem=mediatek: imsd runs IMS (default), or the modem's own IMS stack does */
+    mode: MediatekModeKind;
+    /** Modem=mediatek: the modem carries RTP (default false) */
+    modemRtp: boolean;
+  };
 }
 
 export const DEFAULTS = {
@@ -52,6 +69,9 @@ export const DEFAULTS = {
   stateDir: '/var/lib/imsd',
   pcscfPort: 5060,
   localPort: 5060,
+  baud: 115200,
+  apn: 'ims',
+  contextId: 1,
 } as const;
 
 type Setter = (c: ImsdConfig, value: string, fail: (reason: string) => never) => void;
@@ -172,6 +192,41 @@ const SCHEMA: Record<string, Record<string, Setter>> = {
       c.ims.localPort = port(v, fail, true);
     },
   },
+  Modem: {
+    Device: (c, v, fail) => {
+      if (!v.startsWith('/')) fail(`Device must be an absolute path such as /dev/ttyUSB2 (not "${v}")`);
+      c.modem.device = v;
+    },
+    Baud: (c, v, fail) => {
+      const n = /^\d{3,7}$/.test(v) ? Number(v) : NaN;
+      if (!(n >= 300 && n <= 4000000)) fail(`Baud must be a bit rate 300-4000000 (not "${v}")`);
+      c.modem.baud = n;
+    },
+    Interface: (c, v, fail) => {
+      // IFNAMSIZ 16 with the NUL; %d stands for the context id (1-3 digits)
+      if (!/^[^\s/:]{1,15}$/.test(v.replace('%d', '1')) || (v.match(/%/g) ?? []).length > (v.includes('%d') ? 1 : 0)) {
+        fail(`Interface "${v}" is not a network interface name or a pattern with one %d`);
+      }
+      c.modem.interface = v;
+    },
+    Apn: (c, v, fail) => {
+      // TS 23.003 9.1: labels of letters, digits and hyphens, dot-separated, at most 100 octets
+      if (!/^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*$/.test(v) || v.length > 100) fail(`Apn "${v}" is not an access point name`);
+      c.modem.apn = v;
+    },
+    ContextId: (c, v, fail) => {
+      const n = /^\d{1,3}$/.test(v) ? Number(v) : NaN;
+      if (!(n >= 1 && n <= 255)) fail(`ContextId must be a PDP context id 1-255 (not "${v}")`);
+      c.modem.contextId = n;
+    },
+    Mode: (c, v, fail) => {
+      c.modem.mode = oneOf('Mode', ['imsd', 'modem-ims'] as const)(v, fail);
+    },
+    ModemRtp: (c, v, fail) => {
+      if (v !== 'true' && v !== 'false') fail(`ModemRtp must be true or false (not "${v}")`);
+      c.modem.modemRtp = v === 'true';
+    },
+  },
   Log: {
     Level: (c, v, fail) => {
       if (!isLogLevel(v)) return fail(`Level must be one of ${LOG_LEVELS.join(', ')} (not "${v}")`);
@@ -187,6 +242,7 @@ function defaults(file: string): ImsdConfig {
     sim: { source: 'soft', mncLength: 2 },
     ims: { pcscfPort: DEFAULTS.pcscfPort, secAgree: 'ipsec-3gpp', transport: 'auto', localPort: DEFAULTS.localPort },
     log: { level: 'info' },
+    modem: { baud: DEFAULTS.baud, apn: DEFAULTS.apn, contextId: DEFAULTS.contextId, mode: 'imsd', modemRtp: false },
   };
 }
 
@@ -215,6 +271,34 @@ export function buildConfig(ini: IniFile): ImsdConfig {
   return c;
 }
 
+/** [Modem] and Source=modem belong to Modem=at. */
+function checkModem(c: ImsdConfig, at: Map<string, IniEntry>, fail: (key: string, reason: string) => never): void {
+  if (c.sim.source === 'modem' && c.general.modem !== 'at') {
+    fail('Sim.Source', `Source=modem reads the SIM through the modem's AT commands: it needs Modem=at (not ${c.general.modem})`);
+  }
+  for (const k of ['Mode', 'ModemRtp'] as const) {
+    if (at.has(`Modem.${k}`) && c.general.modem !== 'mediatek') fail(`Modem.${k}`, `${k} in [Modem] applies only to Modem=mediatek`);
+  }
+  if (c.general.modem === 'mediatek') {
+    for (const k of ['Baud', 'Interface', 'ContextId'] as const) {
+      // +EPDN names the interface (ccmni<N>) and the modem picks the context id
+      if (at.has(`Modem.${k}`)) fail(`Modem.${k}`, `${k} in [Modem] applies only to Modem=at`);
+    }
+    if (!c.modem.device) fail('General.Modem', 'Modem=mediatek needs Device in [Modem] (the AT channel: an ATCI socket, a CCCI tty or a pty)');
+    if (c.ims.interface !== undefined) fail('Ims.Interface', 'with Modem=mediatek the PDN\'s interface (ccmni<N>) comes from the modem, not from [Ims]');
+    return;
+  }
+  if (c.general.modem !== 'at') {
+    for (const k of ['Device', 'Baud', 'Interface', 'Apn', 'ContextId'] as const) {
+      if (at.has(`Modem.${k}`)) fail(`Modem.${k}`, `${k} in [Modem] applies only to Modem=at${k === 'Device' || k === 'Apn' ? ' and Modem=mediatek' : ''}`);
+    }
+    return;
+  }
+  if (!c.modem.device) fail('General.Modem', 'Modem=at needs Device in [Modem] (the modem\'s AT port, e.g. /dev/ttyUSB2)');
+  if (!c.modem.interface) fail('General.Modem', 'Modem=at needs Interface in [Modem] (the IMS PDN\'s network interface, e.g. wwan0, or wwan%d for the context id)');
+  if (c.ims.interface !== undefined) fail('Ims.Interface', 'with Modem=at the PDN\'s interface is Interface in [Modem], not in [Ims]');
+}
+
 /** Rules between keys; the error points at the line of the key that does not fit. */
 function checkTogether(c: ImsdConfig, at: Map<string, IniEntry>, groups: Map<string, number>): void {
   // the key's own line, else its group's header, else the file as a whole
@@ -222,12 +306,10 @@ function checkTogether(c: ImsdConfig, at: Map<string, IniEntry>, groups: Map<str
   const fail = (key: string, reason: string): never => {
     throw new ConfigError(c.file, lineOf(key), reason);
   };
-  if (c.general.modem !== 'simulated') {
-    throw new NotAvailableError(c.file, lineOf('General.Modem'), `Modem=${c.general.modem} is not available yet in this version of imsd (use Modem=simulated)`);
+  if (c.general.modem === 'mediatek' && c.modem.mode === 'modem-ims' && c.modem.device) {
+    throw new NotAvailableError(c.file, lineOf('Modem.Mode'), 'Mode=modem-ims is not available yet in this version of imsd: the driver speaks it, but imsd\'s D-Bus API is not put on top of it yet (use Mode=imsd)');
   }
-  if (c.sim.source === 'modem') {
-    throw new NotAvailableError(c.file, lineOf('Sim.Source'), 'Source=modem is not available yet in this version of imsd (use pcsc or soft)');
-  }
+  checkModem(c, at, fail);
   const s = c.sim;
   if (s.source === 'soft') {
     if (!s.imsi) fail('Sim.Source', 'Source=soft needs Imsi in [Sim]');
@@ -244,10 +326,24 @@ function checkTogether(c: ImsdConfig, at: Map<string, IniEntry>, groups: Map<str
       if (at.has(`Ims.${k}`)) fail(`Ims.${k}`, `${k} applies only to Source=soft (the card has its own)`);
     }
   }
+  if (c.general.modem === 'ofono') checkOfono(c, at, fail);
   if (c.general.modem === 'simulated' && !c.ims.interface) {
     fail('General.Modem', 'Modem=simulated needs Interface in [Ims] (the interface whose address stands for the IMS PDN)');
   }
   if (c.general.modem === 'simulated' && !c.ims.pcscf) {
     fail('General.Modem', 'Modem=simulated needs Pcscf in [Ims] (the simulated network announces none)');
+  }
+}
+
+/** Modem=ofono: oFono owns org.ofono and names the PDN's interface; ModemPath picks its modem. */
+function checkOfono(c: ImsdConfig, at: Map<string, IniEntry>, fail: (key: string, reason: string) => never): void {
+  if (c.general.busName === 'org.ofono') {
+    fail(at.has('General.BusName') ? 'General.BusName' : 'General.Modem', 'Modem=ofono needs oFono to own org.ofono: use BusName=org.imsd (companion mode)');
+  }
+  if (c.ims.interface !== undefined) fail('Ims.Interface', 'Interface applies only to Modem=simulated (oFono reports the IMS PDN\'s interface)');
+  c.ofono = {};
+  if (at.has('General.ModemPath')) {
+    if (c.general.modemPath === '/') fail('General.ModemPath', 'ModemPath must name an oFono modem such as /ril_0, not /');
+    c.ofono.modemPath = c.general.modemPath;
   }
 }

@@ -5,17 +5,14 @@
 //   vc->pending), GetProperties/GetCalls excepted;
 // - the call states decide what is allowed (call-rules.ts, Failed otherwise), then the backend acts;
 //   a CallBackendError becomes org.ofono.Error.<code>;
-// - backend events become objects and signals: `added` -> <modem>/voicecallNN (never reused)
-//   and CallAdded; `changed` -> PropertyChanged per changed property; `removed` -> DisconnectReason,
-//   State=disconnected, CallRemoved, and the object is gone.
+// - the backend's call events become VoiceCall objects and signals (call-tracker.ts).
 // Without a backend every method that places or changes a call answers NotImplemented.
 // Transfer, multiparty, DialLast/DialMemory and ReleaseAndSwap are not offered by the backend and
 // answer NotImplemented.
 import type { Logger } from '../log/logger.js';
-import { CallBackendError, type CallBackend, type CallInfo, type CallState, type HideCallerId } from './backend.js';
+import { CallBackendError, type CallBackend, type CallState, type HideCallerId } from './backend.js';
 import type { BusConnection, ExportedObject } from './binding.js';
 import { HIDE_CALLERID_RULE, isHideCallerId, isPhoneNumber, isTones, normalizeTones, PHONE_NUMBER_RULE, TONES_RULE } from './call-arguments.js';
-import { callProperties } from './call-properties.js';
 import {
   answerRefusal,
   dialRefusal,
@@ -25,10 +22,11 @@ import {
   swapRefusal,
   tonesRefusal,
 } from './call-rules.js';
+import { CallTracker } from './call-tracker.js';
 import { invalidFormat, notImplemented, OfonoError } from './errors.js';
 import { VOICE_CALL_MANAGER } from './interfaces.js';
 import { toDict } from './properties.js';
-import { VoiceCallObject } from './voicecall-object.js';
+import type { CallActions } from './voicecall-object.js';
 
 /** oFono's list when the SIM gives none (src/voicecall.c default_en_list); used without a backend */
 export const DEFAULT_EMERGENCY_NUMBERS = ['112', '911'];
@@ -39,29 +37,17 @@ function toOfonoError(e: unknown): unknown {
   return e instanceof CallBackendError ? new OfonoError(e.code, e.message) : e;
 }
 
-interface Tracked {
-  id: string;
-  object: VoiceCallObject;
-}
-
 export interface VoiceCallManagerOptions {
   backend?: CallBackend;
   log?: Logger;
 }
 
 export class VoiceCallManagerObject {
-  /** live calls by path, in the order they came (GetCalls) */
-  readonly #byPath = new Map<string, Tracked>();
-  readonly #byId = new Map<string, Tracked>();
-  #nextCall = 1;
   #exported: ExportedObject | undefined;
   #busy = false;
-  #dialInFlight = false;
-  /** calls removed while Dial waited for the backend: Dial still answers with their path */
-  readonly #goneDuringDial = new Map<string, string>();
   readonly #backend: CallBackend | undefined;
   readonly #log: Logger | undefined;
-  readonly #listeners: [string, (info: CallInfo) => void][];
+  readonly #calls: CallTracker;
 
   constructor(
     private readonly conn: BusConnection,
@@ -70,18 +56,18 @@ export class VoiceCallManagerObject {
   ) {
     this.#backend = options.backend;
     this.#log = options.log;
-    this.#listeners = [
-      ['added', (info) => this.#guard('added', () => this.#onAdded(info))],
-      ['changed', (info) => this.#guard('changed', () => this.#onChanged(info))],
-      ['removed', (info) => this.#guard('removed', () => this.#onRemoved(info))],
-    ];
+    this.#calls = new CallTracker(conn, path, {
+      emit: (signal, ...args) => this.#exported?.emit(signal, ...args),
+      actionsFor: (id) => this.#actionsFor(id),
+      log: options.log,
+    });
   }
 
   export(): void {
     const ni = (name: string) => () => Promise.reject(notImplemented(`VoiceCallManager.${name}`));
     this.#exported = this.conn.exportObject(this.path, VOICE_CALL_MANAGER, {
       GetProperties: () => toDict({ EmergencyNumbers: [...(this.#backend?.emergencyNumbers ?? DEFAULT_EMERGENCY_NUMBERS)] }),
-      GetCalls: () => [...this.#byPath.values()].map((c) => [c.object.path, toDict(c.object.properties)]),
+      GetCalls: () => this.#calls.list().map(([path, props]) => [path, toDict(props)]),
       Dial: (number, hide) => {
         if (!isPhoneNumber(number)) throw invalidFormat(PHONE_NUMBER_RULE);
         if (!isHideCallerId(hide)) throw invalidFormat(HIDE_CALLERID_RULE);
@@ -99,7 +85,7 @@ export class VoiceCallManagerObject {
       ReleaseAndSwap: ni('ReleaseAndSwap'),
       HoldAndAnswer: this.#managerAction('HoldAndAnswer', holdAndAnswerRefusal, (b) => b.holdAndAnswer()),
       // oFono answers at once when there is no call (src/voicecall.c manager_hangup_all)
-      HangupAll: this.#managerAction('HangupAll', () => undefined, (b) => (this.#byId.size === 0 ? Promise.resolve() : b.hangupAll())),
+      HangupAll: this.#managerAction('HangupAll', () => undefined, (b) => (this.#calls.size === 0 ? Promise.resolve() : b.hangupAll())),
       PrivateChat: ni('PrivateChat'),
       CreateMultiparty: ni('CreateMultiparty'),
       HangupMultiparty: ni('HangupMultiparty'),
@@ -112,17 +98,11 @@ export class VoiceCallManagerObject {
 
   /** follows the backend: its current calls are exported, then its events */
   start(): void {
-    const backend = this.#backend;
-    if (!backend) return;
-    for (const [event, listener] of this.#listeners) backend.events.on(event, listener);
-    for (const info of backend.calls) this.#onAdded(info);
+    if (this.#backend) this.#calls.follow(this.#backend);
   }
 
   stop(): void {
-    if (this.#backend) for (const [event, listener] of this.#listeners) this.#backend.events.off(event, listener);
-    for (const call of this.#byPath.values()) call.object.unexport();
-    this.#byPath.clear();
-    this.#byId.clear();
+    this.#calls.stop();
     this.#exported?.unexport();
     this.#exported = undefined;
   }
@@ -130,10 +110,6 @@ export class VoiceCallManagerObject {
   #need(method: string): CallBackend {
     if (!this.#backend) throw notImplemented(`VoiceCallManager.${method}`);
     return this.#backend;
-  }
-
-  #states(): CallState[] {
-    return [...this.#byPath.values()].map((c) => c.object.properties.State);
   }
 
   /** oFono's vc->pending: one request at a time; the backend's refusal as org.ofono.Error.<code> */
@@ -157,7 +133,7 @@ export class VoiceCallManagerObject {
     return () => {
       const backend = this.#need(method);
       return this.#exclusive(async () => {
-        const refused = refusal(this.#states());
+        const refused = refusal(this.#calls.states());
         if (refused) throw refused;
         this.#log?.debug(method);
         await act(backend);
@@ -165,104 +141,30 @@ export class VoiceCallManagerObject {
     };
   }
 
-  async #dial(backend: CallBackend, number: string, hide: HideCallerId): Promise<string> {
-    const refused = dialRefusal(this.#states());
-    if (refused) throw refused;
-    this.#dialInFlight = true;
-    try {
-      this.#log?.debug('Dial', { number });
-      const info = await backend.dial(number, hide);
-      // the backend may have announced the call (added) before answering, or not at all
-      const known = this.#byId.get(info.id)?.object.path ?? this.#goneDuringDial.get(info.id);
-      if (known) return known;
-      const path = this.#add(info).object.path;
-      if (info.state === 'disconnected') this.#remove(info);
-      return path;
-    } finally {
-      this.#dialInFlight = false;
-      this.#goneDuringDial.clear();
-    }
+  #dial(backend: CallBackend, number: string, hide: HideCallerId): Promise<string> {
+    const refused = dialRefusal(this.#calls.states());
+    if (refused) return Promise.reject(refused);
+    this.#log?.debug('Dial', { number });
+    return this.#calls.dial(() => backend.dial(number, hide));
   }
 
-  #actionsFor(id: string) {
+  #actionsFor(id: string): CallActions {
     return {
       // voicecall_answer checks the state before anything else, voicecall_hangup after InProgress
       answer: () => {
         const backend = this.#need('Answer');
-        const refused = answerRefusal(this.#stateOf(id));
+        const refused = answerRefusal(this.#calls.stateOf(id));
         if (refused) return Promise.reject(refused);
         return this.#exclusive(() => backend.answer(id));
       },
       hangup: () => {
         const backend = this.#need('Hangup');
         return this.#exclusive(async () => {
-          const refused = hangupRefusal(this.#stateOf(id));
+          const refused = hangupRefusal(this.#calls.stateOf(id));
           if (refused) throw refused;
           await backend.hangup(id);
         });
       },
     };
-  }
-
-  #stateOf(id: string): CallState {
-    return this.#byId.get(id)?.object.properties.State ?? 'disconnected';
-  }
-
-  /** a backend listener must never throw into the call service: failures are logged */
-  #guard(event: string, work: () => void): void {
-    try {
-      work();
-    } catch (e) {
-      this.#log?.error('call event not shown on D-Bus', { event, error: e instanceof Error ? e.message : String(e) });
-    }
-  }
-
-  #onAdded(info: CallInfo): void {
-    if (this.#byId.has(info.id)) return this.#onChanged(info);
-    this.#add(info);
-    if (info.state === 'disconnected') this.#remove(info);
-  }
-
-  #onChanged(info: CallInfo): void {
-    const call = this.#byId.get(info.id);
-    if (!call) return this.#onAdded(info);
-    call.object.update(callProperties(info), info.disconnectReason);
-  }
-
-  #onRemoved(info: CallInfo): void {
-    if (!this.#byId.has(info.id)) {
-      if (!this.#dialInFlight) {
-        this.#log?.warning('the call backend removed a call it never announced', { id: info.id });
-        return;
-      }
-      // gone before Dial got its answer: show the whole life so the path Dial returns was real
-      this.#add(info);
-    }
-    this.#remove(info);
-  }
-
-  /** exported at <modem>/voicecallNN (never reused while the daemon runs), then CallAdded */
-  #add(info: CallInfo): Tracked {
-    const path = `${this.path === '/' ? '' : this.path}/voicecall${String(this.#nextCall++).padStart(2, '0')}`;
-    // a call first seen already over is shown as it began, so its end can be announced
-    const begun: CallState = info.direction === 'incoming' ? 'incoming' : 'dialing';
-    const props = callProperties({ ...info, state: info.state === 'disconnected' ? begun : info.state });
-    const call: Tracked = { id: info.id, object: new VoiceCallObject(this.conn, path, props, this.#backend ? this.#actionsFor(info.id) : undefined) };
-    this.#byPath.set(path, call);
-    this.#byId.set(info.id, call);
-    this.#exported?.emit('CallAdded', path, toDict(props));
-    return call;
-  }
-
-  /** the final changes, DisconnectReason, State=disconnected, then CallRemoved and unexport */
-  #remove(info: CallInfo): void {
-    const call = this.#byId.get(info.id);
-    if (!call) return;
-    call.object.update({ ...callProperties(info), State: 'disconnected' }, info.disconnectReason);
-    this.#byId.delete(info.id);
-    this.#byPath.delete(call.object.path);
-    call.object.unexport();
-    this.#exported?.emit('CallRemoved', call.object.path);
-    if (this.#dialInFlight) this.#goneDuringDial.set(info.id, call.object.path);
   }
 }

@@ -24,6 +24,8 @@ export interface AtCommandOptions {
   timeoutMs?: number;
   /** for commands that take a second line after "> " (e.g. +CMGS): the text to send then */
   continuation?: string;
+  /** never log this command's parameters nor its response lines (the channel also sets it for AUTHENTICATE APDUs) */
+  sensitive?: boolean;
 }
 
 export class AtError extends Error {

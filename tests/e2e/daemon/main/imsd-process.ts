@@ -16,9 +16,12 @@ export interface ImsdChild {
   waitForLine(re: RegExp, timeoutMs: number): Promise<string>;
 }
 
+/** how imsd is started: from its sources through tsx (default), or e.g. a built dist/daemon/main.js */
+export const FROM_SOURCES = [process.execPath, '--import', 'tsx', 'daemon/main.ts'];
+
 /** `ip netns exec NS node --import tsx daemon/main.ts --config FILE` (ip execs node: same pid) */
-export function spawnImsd(ns: string, config: string, env: NodeJS.ProcessEnv = {}): ImsdChild {
-  const child = spawn('ip', ['netns', 'exec', ns, process.execPath, '--import', 'tsx', 'daemon/main.ts', '--foreground', '--config', config], {
+export function spawnImsd(ns: string, config: string, env: NodeJS.ProcessEnv = {}, program: string[] = FROM_SOURCES): ImsdChild {
+  const child = spawn('ip', ['netns', 'exec', ns, ...program, '--foreground', '--config', config], {
     cwd: REPO,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

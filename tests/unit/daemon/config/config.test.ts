@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ConfigError, NotAvailableError } from '../../../../daemon/config/errors.js';
+import { ConfigError } from '../../../../daemon/config/errors.js';
 import { loadConfig, parseConfig } from '../../../../daemon/config/load.js';
 
 const SOFT = `[General]
@@ -111,11 +111,35 @@ describe('daemon/config', () => {
     fails(SOFT.replace('Interface=lab0\n', ''), 3, /Modem=simulated needs Interface/);
   });
 
-  it('drivers and SIM sources of a later release are "not available yet", not a crash', () => {
-    fails(SOFT.replace('Modem=simulated', 'Modem=mediatek'), 3, /Modem=mediatek is not available yet/, NotAvailableError);
-    fails(SOFT.replace('Modem=simulated', 'Modem=ofono'), 3, /Modem=ofono is not available yet/, NotAvailableError);
-    const modemSim = '[General]\nModem=simulated\n[Sim]\nSource=modem\n[Ims]\nPcscf=10.0.0.1\nInterface=x\n';
-    fails(modemSim, 4, /Source=modem is not available yet/, NotAvailableError);
+  const AT = '[General]\nModem=at\n[Sim]\nSource=modem\n[Modem]\nDevice=/dev/ttyUSB2\nInterface=wwan%d\n';
+
+  it('Modem=at with [Modem] and Source=modem', () => {
+    const c = parseConfig('x.conf', AT);
+    assert.equal(c.general.modem, 'at');
+    assert.equal(c.sim.source, 'modem');
+    assert.deepEqual(c.modem, { device: '/dev/ttyUSB2', interface: 'wwan%d', baud: 115200, apn: 'ims', contextId: 1, mode: 'imsd', modemRtp: false });
+    const d = parseConfig('x.conf', `${AT}Baud=921600\nApn=ims.mnc001.mcc001.gprs\nContextId=2\n[Ims]\nPcscf=10.45.0.1\n`);
+    assert.deepEqual(d.modem, { device: '/dev/ttyUSB2', interface: 'wwan%d', baud: 921600, apn: 'ims.mnc001.mcc001.gprs', contextId: 2, mode: 'imsd', modemRtp: false });
+    assert.deepEqual(d.ims.pcscf, ['10.45.0.1']);
+  });
+
+  it('[Modem] errors name the line and the reason', () => {
+    fails(AT.replace('Device=/dev/ttyUSB2', 'Device=ttyUSB2'), 6, /Device must be an absolute path/);
+    fails(`${AT}Baud=fast\n`, 8, /Baud must be a bit rate/);
+    fails(AT.replace('wwan%d', 'wwan%d%d'), 7, /not a network interface name or a pattern with one %d/);
+    fails(AT.replace('wwan%d', 'a very long interface name'), 7, /not a network interface name/);
+    fails(`${AT}Apn=ims..x\n`, 8, /not an access point name/);
+    fails(`${AT}ContextId=0\n`, 8, /ContextId must be a PDP context id 1-255/);
+    fails(`${AT}Colour=red\n`, 8, /unknown key Colour in \[Modem\] \(known: Device, Baud, Interface, Apn, ContextId, Mode, ModemRtp\)/);
+  });
+
+  it('rules of Modem=at and Source=modem point at the key that does not fit', () => {
+    fails(AT.replace('Device=/dev/ttyUSB2\n', ''), 2, /Modem=at needs Device in \[Modem\]/);
+    fails(AT.replace('Interface=wwan%d\n', ''), 2, /Modem=at needs Interface in \[Modem\]/);
+    fails(`${AT}[Ims]\nInterface=wwan0\n`, 9, /interface is Interface in \[Modem\], not in \[Ims\]/);
+    fails('[General]\nModem=simulated\n[Sim]\nSource=modem\n[Ims]\nPcscf=10.0.0.1\nInterface=x\n', 4, /Source=modem .* needs Modem=at \(not simulated\)/);
+    fails(`${SOFT}[Modem]\nDevice=/dev/ttyUSB2\n`, 15, /Device in \[Modem\] applies only to Modem=at/);
+    fails(AT.replace('Source=modem', 'Source=modem\nImsi=001010000000001'), 5, /Imsi applies only to Source=soft/);
   });
 
   it('a missing file is a ConfigError naming it', () => {

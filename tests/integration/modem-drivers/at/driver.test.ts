@@ -1,0 +1,231 @@
+// The generic AT driver against scripted modems on pseudo-terminals (tests/fixtures/modems).
+import assert from 'node:assert/strict';
+import { AtDriver, type AtDriverOptions } from '../../../../modem-drivers/at/driver.js';
+import { openSerialChannel } from '../../../../modem-drivers/at/serial.js';
+import { ModemDriverError, type BearerInfo } from '../../../../modem-drivers/driver.js';
+import { command, requirePrerequisites } from '../../../helpers/prereq.js';
+import { ScriptedModem, type ModemService } from '../../../helpers/scripted-modem/scripted-modem.js';
+
+const PDN = { interface: 'wwan1', addresses: ['10.45.0.2', 'fd00:45::2'], pcscf: ['10.45.0.1', '10.45.0.9', 'fd00:45::1'], mtu: 1400 };
+
+class Recorder {
+  readonly log: string[] = [];
+  readonly bearers: BearerInfo[] = [];
+  #waiters: { n: number; resolve: () => void }[] = [];
+  constructor(d: AtDriver) {
+    d.on('pdn-up', (p) => this.#add(`pdn-up ${p.addresses.join(',')}`));
+    d.on('pdn-changed', (p) => this.#add(`pdn-changed ${p.addresses.join(',')}`));
+    d.on('pdn-down', (r) => this.#add(`pdn-down ${r}`));
+    d.on('bearer-up', (b) => {
+      this.bearers.push(b);
+      this.#add(`bearer-up ${b.id} qci=${b.qci}`);
+    });
+    d.on('bearer-modified', (b) => {
+      this.bearers.push(b);
+      this.#add(`bearer-modified ${b.id} gbr=${b.gbrUplink}`);
+    });
+    d.on('bearer-down', (id) => this.#add(`bearer-down ${id}`));
+    d.on('modem-reset', () => this.#add('modem-reset'));
+  }
+  #add(s: string): void {
+    this.log.push(s);
+    this.#waiters = this.#waiters.filter((w) => (this.log.length >= w.n ? (w.resolve(), false) : true));
+  }
+  /** resolves once `n` events have been seen */
+  count(n: number, timeoutMs = 5000): Promise<void> {
+    if (this.log.length >= n) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`only ${this.log.length} of ${n} events: ${this.log.join(' | ')}`)), timeoutMs);
+      this.#waiters.push({ n, resolve: () => (clearTimeout(t), resolve()) });
+    });
+  }
+}
+
+describe('modem-drivers/at AtDriver against scripted modems', function () {
+  const modems: ScriptedModem[] = [];
+  let driver: AtDriver | undefined;
+
+  beforeEach(function () {
+    requirePrerequisites(this, [command('python3')]);
+  });
+  afterEach(async () => {
+    await driver?.close();
+    driver = undefined;
+    for (const m of modems.splice(0)) await m.stop();
+  });
+
+  async function start(transcript: string, options: Partial<AtDriverOptions> = {}, services: ModemService[] = []): Promise<{ modem: ScriptedModem; d: AtDriver; rec: Recorder }> {
+    const modem = await ScriptedModem.start(transcript, { services });
+    modems.push(modem);
+    const d = await AtDriver.open({ channel: () => openSerialChannel({ device: modem.device, timeoutMs: 1000 }), interface: 'wwan%d', keepaliveMs: 0, ...options });
+    driver = d;
+    return { modem, d, rec: new Recorder(d) };
+  }
+
+  it('brings the IMS PDN up with the P-CSCF addresses from PCO, and down again', async () => {
+    const { modem, d, rec } = await start('pdn-up.at');
+    assert.deepEqual(d.capabilities, { modemRtp: false, bearerEvents: true });
+    const pdn = await d.activateImsPdn();
+    assert.deepEqual(pdn, PDN);
+    assert.deepEqual(d.pdn, PDN);
+    assert.deepEqual(await d.activateImsPdn(), PDN, 'a second activation reports the same PDN');
+    await d.setImsVoiceAvailable(true);
+    // no modem RTP: the media hooks accept and record the AP's sessions
+    const session = { callId: 'c1', localAddress: '10.45.0.2', localPort: 50000, remoteAddress: '10.45.0.77', remotePort: 40000, codec: { name: 'AMR-WB', clockRate: 16000, payloadType: 97 }, ptime: 20, direction: 'sendrecv' as const };
+    await d.startMedia(session);
+    await d.updateMedia({ ...session, direction: 'sendonly' });
+    await d.sendTones('c1', '12#');
+    await d.stopMedia('c1');
+    await d.stopMedia('c1');
+    await assert.rejects(d.updateMedia(session), ModemDriverError);
+    assert.deepEqual(d.mediaLog.map((m) => m.op), ['start', 'update', 'tones', 'stop']);
+    await d.deactivateImsPdn();
+    await modem.finished();
+    assert.deepEqual(rec.log, ['pdn-up 10.45.0.2,fd00:45::2', 'pdn-down deactivated']);
+    assert.equal(d.pdn, undefined);
+    assert.equal(d.modemImsRegistered, false);
+    assert.deepEqual(modem.mismatches, []);
+  });
+
+  it('reports a QCI=1 dedicated bearer up, modified and down around a call, then the PDN lost mid-call', async () => {
+    const { modem, d, rec } = await start('bearer.at');
+    await d.activateImsPdn();
+    modem.cue('call');
+    await rec.count(2);
+    assert.deepEqual(rec.bearers[0], {
+      id: 6, qci: 1, gbrDownlink: 128, gbrUplink: 128, mbrDownlink: 128, mbrUplink: 128,
+      filters: [
+        { direction: 'bidirectional', remoteAddress: '10.45.0.77', protocol: 17, localPorts: [50000, 50001], remotePorts: [40000, 40001] },
+        { direction: 'downlink', remoteAddress: '10.45.0.77', protocol: 17, localPorts: [50000, 50001], remotePorts: [40000, 40001] },
+      ],
+    });
+    modem.cue('modify');
+    await rec.count(3);
+    assert.equal(rec.bearers[1]!.gbrDownlink, 256);
+    assert.equal(rec.bearers[1]!.filters.length, 1);
+    modem.cue('hangup');
+    await rec.count(4);
+    modem.cue('second');
+    await rec.count(5);
+    assert.deepEqual(rec.bearers[2], { id: 3, qci: 1, gbrDownlink: 128, gbrUplink: 128, mbrDownlink: 128, mbrUplink: 128, filters: [] });
+    modem.cue('lose');
+    await rec.count(7);
+    await modem.finished();
+    assert.deepEqual(rec.log, [
+      'pdn-up 10.45.0.2,fd00:45::2',
+      'bearer-up 6 qci=1',
+      'bearer-modified 6 gbr=256',
+      'bearer-down 6',
+      'bearer-up 3 qci=1',
+      'bearer-down 3',
+      'pdn-down network deactivated the IMS PDN',
+    ]);
+    assert.deepEqual(d.bearers, []);
+    assert.deepEqual(modem.mismatches, []);
+  });
+
+  it('accepts a bearer the network wants acknowledged (<event_type> 1, +CGANS) before reading it', async () => {
+    const { modem, d, rec } = await start(`include init.at
+include activate.at
+cue call
+<- +CGEV: NW ACT 1,4,1
+-> AT+CGANS=1
+<- OK
+-> AT+CGSCONTRDP=4
+<- +CGSCONTRDP: 4,1,7
+<- OK
+-> AT+CGEQOSRDP=4
+<- +CGEQOSRDP: 4,1,40,40,40,40
+<- OK
+-> AT+CGTFTRDP=4
+<- OK`);
+    await d.activateImsPdn();
+    modem.cue('call');
+    await rec.count(2);
+    assert.deepEqual(rec.bearers[0], { id: 7, qci: 1, gbrDownlink: 40, gbrUplink: 40, mbrDownlink: 40, mbrUplink: 40, filters: [] });
+    await modem.finished();
+    assert.deepEqual(modem.mismatches, []);
+  });
+
+  it('rebuilds everything after a modem reset', async () => {
+    const { modem, d, rec } = await start('modem-reset.at');
+    await d.activateImsPdn();
+    modem.cue('reset');
+    await rec.count(2);
+    assert.equal(rec.log[1], 'modem-reset');
+    assert.equal(d.pdn, undefined);
+    assert.deepEqual(await d.activateImsPdn(), PDN);
+    await modem.finished();
+    assert.deepEqual(rec.log, ['pdn-up 10.45.0.2,fd00:45::2', 'modem-reset', 'pdn-up 10.45.0.2,fd00:45::2']);
+    assert.deepEqual(modem.mismatches, []);
+  });
+
+  it('notices a modem that stops answering (PDN down) and treats its return as a reset', async () => {
+    // the keepalive "AT" is answered by a service that the test silences
+    let answering = true;
+    const keepalive: ModemService = { handle: (cmd) => (cmd !== 'AT' ? undefined : answering ? ['OK'] : []) };
+    const { modem, d, rec } = await start('silent.at', { keepaliveMs: 150, keepaliveFailures: 2 }, [keepalive]);
+    await d.activateImsPdn();
+    answering = false;
+    await rec.count(2);
+    assert.equal(rec.log[1], 'pdn-down the modem stopped answering');
+    answering = true;
+    await rec.count(3);
+    assert.equal(rec.log[2], 'modem-reset');
+    assert.deepEqual(await d.activateImsPdn(), PDN);
+    await modem.finished();
+    assert.deepEqual(modem.mismatches, []);
+  });
+
+  it('reports the PDN down when the device goes away, and a reset once it is back', async () => {
+    const first = await ScriptedModem.start('include init.at\ninclude activate.at\ncue gone\nhangup');
+    modems.push(first);
+    let current = first;
+    const d = await AtDriver.open({ channel: () => openSerialChannel({ device: current.device, timeoutMs: 1000 }), interface: 'wwan%d', keepaliveMs: 0, reopenMs: 100 });
+    driver = d;
+    const rec = new Recorder(d);
+    await d.activateImsPdn();
+    const second = await ScriptedModem.start('include init.at\ninclude activate.at');
+    modems.push(second);
+    current = second;
+    first.cue('gone');
+    await rec.count(3);
+    assert.match(rec.log[1]!, /^pdn-down modem device lost/);
+    assert.equal(rec.log[2], 'modem-reset');
+    assert.deepEqual(await d.activateImsPdn(), PDN);
+    await second.finished();
+    assert.deepEqual([...first.mismatches, ...second.mismatches], []);
+  });
+
+  it('works without packet domain events when the modem refuses +CGEREP', async () => {
+    const { modem, d } = await start(`-> ATE0
+<- OK
+-> AT+CMEE=1
+<- OK
+-> AT+CGEREP=2,1
+<- +CME ERROR: 4
+-> AT+CEVDP=3
+<- ERROR
+-> AT+CIREG=2
+<- ERROR
+-> AT+CAVIMS=0
+<- ERROR
+include activate.at`);
+    assert.equal(d.capabilities.bearerEvents, false);
+    assert.deepEqual(await d.activateImsPdn(), PDN);
+    await modem.finished();
+    assert.deepEqual(modem.mismatches, []);
+  });
+
+  it('turns ERROR, +CME ERROR, timeouts and truncated lines into ModemDriverErrors and recovers', async () => {
+    const { modem, d, rec } = await start('errors.at');
+    await assert.rejects(d.activateImsPdn(), (e: unknown) => e instanceof ModemDriverError && /\+CME ERROR: 30 \(no network service\)/.test(e.message));
+    await assert.rejects(d.activateImsPdn(), (e: unknown) => e instanceof ModemDriverError && /AT\+CGCONTRDP=1: no final result code/.test(e.message));
+    await assert.rejects(d.activateImsPdn(), (e: unknown) => e instanceof ModemDriverError && /unterminated string in "\+CGCONTRDP: 1,5,"ims","10\.45\.0"/.test(e.message));
+    const pdn = await d.activateImsPdn();
+    assert.deepEqual(pdn, { interface: 'wwan1', addresses: ['10.45.0.2'], pcscf: ['10.45.0.1'], mtu: 1500 });
+    await modem.finished();
+    assert.deepEqual(rec.log, ['pdn-up 10.45.0.2']);
+    assert.deepEqual(modem.mismatches, []);
+  });
+});
