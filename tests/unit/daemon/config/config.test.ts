@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ConfigError, NotAvailableError } from '../../../../daemon/config/errors.js';
+import { ConfigError } from '../../../../daemon/config/errors.js';
 import { loadConfig, parseConfig } from '../../../../daemon/config/load.js';
 
 const SOFT = `[General]
