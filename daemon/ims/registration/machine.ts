@@ -90,7 +90,8 @@ export type RegistrationAction =
   /** no SA set uses this protected client port and it is not offered: close it */
   | { kind: 'release-client-port'; port: number }
   | { kind: 'subscribe'; flow: Flow; impu: string; routes: string[]; headers: Array<[string, string]> }
-  | { kind: 'unsubscribe' }
+  /** end the reg-event subscription: with an un-SUBSCRIBE, or `silently` (nothing can be sent) */
+  | { kind: 'unsubscribe'; silently?: boolean }
   | { kind: 'state'; snapshot: RegistrationSnapshot };
 
 export interface RegistrationConfig {
@@ -392,7 +393,9 @@ export class RegistrationMachine {
       const retryAfter = Number(res.headers.get('Retry-After')?.split(/[;\s(]/)[0]);
       const failure: RegistrationFailure = { kind: s >= 500 ? 'server-error' : 'unexpected-response', reason: 'REGISTER failed', status: s, statusText: res.reason };
       const after = Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined;
-      if (!this.#keepRegistration(failure, after)) this.#fail(failure, true, after);
+      // TS 24.229 5.1.1.4.1: a 408, 500 or 504 to a re-registration: an initial registration (5.1.1.2)
+      if (this.#state === 'reregistering' && (s === 408 || s === 500 || s === 504)) this.#registerAfresh(failure, false);
+      else if (!this.#keepRegistration(failure, after)) this.#fail(failure, true, after);
     }
   }
 
@@ -407,7 +410,10 @@ export class RegistrationMachine {
     }
     // RFC 3261 8.1.3.1: a timeout counts as 408, a transport error as 503; try the next P-CSCF
     const failure: RegistrationFailure = { kind: why, reason: message, status: why === 'timeout' ? 408 : 503 };
-    if (!this.#keepRegistration(failure)) this.#fail(failure, true);
+    // TS 24.229 5.1.1.4.1: Timer F on a re-registration: drop the flow, select another P-CSCF of
+    // the list and register there initially (5.1.1.2)
+    if (this.#state === 'reregistering' && why === 'timeout') this.#registerAfresh(failure, true);
+    else if (!this.#keepRegistration(failure)) this.#fail(failure, true);
   }
 
   /**
@@ -742,7 +748,7 @@ export class RegistrationMachine {
   }
 
   /** Forget the attempt: pending request, SAs (removed), subscription, credentials. */
-  #teardown(): void {
+  #teardown(silently = false): void {
     this.#newToken();
     this.#pending = undefined;
     this.#dropNewSas();
@@ -759,7 +765,7 @@ export class RegistrationMachine {
     }
     if (this.#subscribed) {
       this.#subscribed = false;
-      this.#o.act({ kind: 'unsubscribe' });
+      this.#o.act({ kind: 'unsubscribe', ...(silently ? { silently } : {}) });
     }
     this.#o.clock.clearTimer(this.#subscribeTimer);
     this.#subscribeTimer = undefined;
@@ -775,7 +781,8 @@ export class RegistrationMachine {
   }
 
   /**
-   * A re-registration that failed (5xx, other 4xx, Timer F, transport error) does not end the
+   * A re-registration that failed otherwise than TS 24.229 5.1.1.4.1 names (there: 408, 500, 504,
+   * Timer F → #registerAfresh; here: e.g. 503, other 4xx/5xx, a transport error) does not end the
    * registration: its binding at the S-CSCF (and the P-CSCF's SAs) stay valid until it expires
    * (RFC 3261 10.3 step 7: a registrar commits binding updates only when all of them succeed, so a
    * failed refresh leaves the binding as it was), so the UE stays registered,
@@ -817,6 +824,21 @@ export class RegistrationMachine {
     }
     this.#setState('registered');
     return true;
+  }
+
+  /**
+   * TS 24.229 5.1.1.4.1: the re-registration failed in a way that ends the registration flow
+   * (408/500/504, or Timer F: `nextPcscf`): forget it (SAs, the subscription without an
+   * un-SUBSCRIBE, which no SA could carry any more) and start an initial registration at once.
+   */
+  #registerAfresh(failure: RegistrationFailure, nextPcscf: boolean): void {
+    this.#log.warning('re-registration failed: initial registration', { kind: failure.kind, status: failure.status, nextPcscf });
+    this.#clearTimer();
+    this.#teardown(true);
+    if (nextPcscf) this.#pcscfIndex = (this.#pcscfIndex + 1) % this.#cfg.pcscfs.length;
+    this.#failures = 0;
+    this.#snapshot.lastFailure = failure;
+    this.#beginInitial();
   }
 
   /** the registration ran out without a successful re-registration */

@@ -356,7 +356,10 @@ class RegistrationService implements Registration {
           expires: 600000,
           routes: a.routes.map((r) => parseNameAddr(r, 'Route')),
           headers: a.headers,
-          onNotify: (n, ss) => m.reginfo(n.body.toString('utf8'), { subscriptionTerminated: ss.state === 'terminated' }),
+          // a subscription the machine has ended (un-SUBSCRIBEd or dropped) speaks no more for the registration
+          onNotify: (n, ss) => {
+            if (s.subscription === client) m.reginfo(n.body.toString('utf8'), { subscriptionTerminated: ss.state === 'terminated' });
+          },
           onTerminated: (why) => {
             if (s.subscription === client) s.subscription = undefined;
             m.subscriptionEnded(why.reason, why.retryAfter);
@@ -369,7 +372,8 @@ class RegistrationService implements Registration {
       case 'unsubscribe': {
         const c = s.subscription;
         s.subscription = undefined;
-        c?.unsubscribe();
+        if (a.silently) c?.subscriber.close();
+        else c?.unsubscribe();
         return;
       }
     }

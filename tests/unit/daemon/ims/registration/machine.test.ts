@@ -288,7 +288,7 @@ describe('ims/registration RegistrationMachine (TS 24.229 5.1.1, TS 33.203)', ()
     it('a failed answer to the re-authentication keeps the old set: the new one and its port go, still registered', () => {
       const h = new Harness();
       reauthenticate(h);
-      h.respond(500);
+      h.respond(503);
       assert.equal(h.state, 'registered');
       assert.deepEqual(h.leaked, [1], 'the old set stays, the new one is removed');
       assert.equal(h.of('sa-set-in-use').length, 1);
@@ -303,10 +303,10 @@ describe('ims/registration RegistrationMachine (TS 24.229 5.1.1, TS 33.203)', ()
       assert.deepEqual(hdr(a.request, 'Security-Verify'), [SERVER]);
     });
 
-    it('Timer F on the answer to the re-authentication: the same', () => {
+    it('a transport error on the answer to the re-authentication: the same', () => {
       const h = new Harness();
       reauthenticate(h);
-      h.machine.requestFailed(h.last('send').token, 'timeout', 'Timer F');
+      h.machine.requestFailed(h.last('send').token, 'transport', 'ECONNRESET');
       assert.equal(h.state, 'registered');
       assert.deepEqual(h.leaked, [1]);
     });
@@ -347,15 +347,73 @@ describe('ims/registration RegistrationMachine (TS 24.229 5.1.1, TS 33.203)', ()
     });
   });
 
-  describe('failed re-registration: still registered until the registration expires', () => {
-    it('5xx: stays registered over the same SAs and subscription, retries after the back-off, then 200', () => {
+  describe('failed re-registration (TS 24.229 5.1.1.4.1)', () => {
+    for (const status of [408, 500, 504]) {
+      it(`${status}: an initial registration at once, at the same P-CSCF; SAs gone, the subscription dropped without an un-SUBSCRIBE`, () => {
+        const h = new Harness();
+        h.register(3600);
+        const first = h.sent[0]!;
+        h.clock.advance(3000_000);
+        h.spis();
+        h.respond(status);
+        assert.equal(h.state, 'registering');
+        assert.equal(h.machine.snapshot.lastFailure?.status, status);
+        assert.deepEqual(h.leaked, []);
+        assert.deepEqual(h.of('unsubscribe').map((a) => a.silently), [true], 'no SA could carry an un-SUBSCRIBE');
+        h.spis();
+        const a = h.last('send');
+        assert.equal(a.flow, 'unprotected');
+        assert.deepEqual(a.dest, { address: '10.0.0.1', port: 5060 });
+        assert.notEqual(a.request.callId, first.callId, 'a new registration');
+        assert.equal(parseAuthorization(a.request.headers.get('Authorization')!).get('response'), '');
+        h.challenge();
+        h.akaOk();
+        h.install();
+        h.ok(3600);
+        assert.equal(h.state, 'registered');
+        assert.equal(h.of('subscribe').length, 2);
+      });
+    }
+
+    it('Timer F: an initial registration at once at the next P-CSCF of the list', () => {
       const h = new Harness();
       h.register(3600);
       h.clock.advance(3000_000);
       h.spis();
-      h.respond(500);
+      h.machine.requestFailed(h.last('send').token, 'timeout', 'Timer F');
+      assert.equal(h.state, 'registering');
+      assert.equal(h.machine.snapshot.lastFailure?.kind, 'timeout');
+      assert.deepEqual(h.leaked, []);
+      h.spis();
+      assert.deepEqual(h.last('send').dest, { address: '10.0.0.9', port: 5060 });
+      assert.equal(h.last('send').flow, 'unprotected');
+    });
+
+    it('Timer F or a 500 on the answer to a re-authentication: both SA sets go, an initial registration', () => {
+      for (const fail of ['timeout', '500'] as const) {
+        const h = new Harness();
+        h.register(3600);
+        h.clock.advance(3000_000);
+        h.spis();
+        h.challenge([SERVER.replace('spi-c=4001;spi-s=4002;port-c=5103;port-s=5203', 'spi-c=4011;spi-s=4012;port-c=5113;port-s=5213')]);
+        h.akaOk();
+        h.install();
+        assert.deepEqual(h.leaked, [1, 2]);
+        if (fail === 'timeout') h.machine.requestFailed(h.last('send').token, 'timeout', 'Timer F');
+        else h.respond(500);
+        assert.equal(h.state, 'registering', fail);
+        assert.deepEqual(h.leaked, [], fail);
+      }
+    });
+
+    it('503 (and other failures the clause does not name): stays registered over the same SAs and subscription, retries after the back-off, then 200', () => {
+      const h = new Harness();
+      h.register(3600);
+      h.clock.advance(3000_000);
+      h.spis();
+      h.respond(503);
       assert.equal(h.state, 'registered');
-      assert.deepEqual(h.machine.snapshot.lastFailure, { kind: 'server-error', reason: 'REGISTER failed', status: 500, statusText: 'Server Internal Error', retryInMs: 30000 });
+      assert.deepEqual(h.machine.snapshot.lastFailure, { kind: 'server-error', reason: 'REGISTER failed', status: 503, statusText: 'Service Unavailable', retryInMs: 30000 });
       assert.deepEqual(h.leaked, [1], 'the SA set stays');
       assert.equal(h.of('unsubscribe').length, 0);
       assert.deepEqual(h.machine.snapshot.impus.length > 0, true);
@@ -375,14 +433,14 @@ describe('ims/registration RegistrationMachine (TS 24.229 5.1.1, TS 33.203)', ()
       assert.equal(h.of('subscribe').length, 1);
     });
 
-    it('Timer F and transport errors: the same; Retry-After of a 503 wins', () => {
+    it('transport errors and a 4xx: the same; Retry-After of a 503 wins', () => {
       const h = new Harness();
       h.register(3600);
       h.clock.advance(3000_000);
       h.spis();
-      h.machine.requestFailed(h.last('send').token, 'timeout', 'Timer F');
+      h.respond(480);
       assert.equal(h.state, 'registered');
-      assert.equal(h.machine.snapshot.lastFailure?.kind, 'timeout');
+      assert.equal(h.machine.snapshot.lastFailure?.kind, 'unexpected-response');
       h.clock.advance(30_000);
       h.spis();
       h.machine.requestFailed(h.last('send').token, 'transport', 'ECONNREFUSED');
@@ -405,7 +463,7 @@ describe('ims/registration RegistrationMachine (TS 24.229 5.1.1, TS 33.203)', ()
       for (;;) {
         assert.equal(h.state, 'reregistering');
         h.spis();
-        h.machine.requestFailed(h.last('send').token, 'timeout', 'Timer F');
+        h.machine.requestFailed(h.last('send').token, 'transport', 'ENETUNREACH');
         assert.equal(h.state, 'registered');
         const ms = h.machine.snapshot.lastFailure!.retryInMs!;
         waits.push(ms);
