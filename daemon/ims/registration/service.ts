@@ -143,7 +143,7 @@ class RegistrationService implements Registration {
     this.#serial(async () => {
       await this.#end('modem reset');
       // the modem forgot the PDN: ask for it again (pdn-up then starts a new registration)
-      if (!this.#stopped && this.#o.activatePdn !== false) await this.#o.driver.activateImsPdn();
+      if (!this.#stopped && this.#o.activatePdn !== false) await this.#activate();
     });
 
   constructor(options: StartRegistrationOptions) {
@@ -198,7 +198,31 @@ class RegistrationService implements Registration {
       if (n > 0) this.#log.notice('removed SAs left by an earlier run', { count: n });
     }
     if (d.pdn) this.#onPdnUp(d.pdn);
-    else if (this.#o.activatePdn !== false) await d.activateImsPdn();
+    else if (this.#o.activatePdn !== false) await this.#activate();
+  }
+
+  #activationFailures = 0;
+
+  /**
+   * Ask the driver for the IMS PDN; a refusal (no modem yet, not attached, an error) is a failed
+   * state with a retry time, and the service asks again after the back-off instead of giving up.
+   */
+  async #activate(): Promise<void> {
+    try {
+      await this.#o.driver.activateImsPdn();
+      this.#activationFailures = 0;
+    } catch (e) {
+      this.#activationFailures += 1;
+      const ms = Math.round(backoffSeconds(this.#activationFailures, Math.random(), this.#o.backoff) * 1000);
+      const reason = `the IMS PDN could not be activated: ${(e as Error).message}`;
+      this.#log.error('IMS PDN activation failed', { error: (e as Error).message, retryInMs: ms });
+      this.#publish({ ...this.#snapshot, state: 'failed', lastFailure: { kind: 'network', reason, retryInMs: ms } });
+      this.#clock.clearTimer(this.#retry);
+      this.#retry = this.#clock.setTimer(ms, () => {
+        this.#retry = undefined;
+        if (!this.#stopped && !this.#held && !this.#session && !this.#o.driver.pdn) void this.#activate();
+      });
+    }
   }
 
   #publish(s: RegistrationSnapshot): void {

@@ -313,6 +313,24 @@ describe('ims/registration RegistrationService with sec-agree (loopback, scripte
     await until(reg, (x) => x.state === 'registered', 'registered after the retry');
   });
 
+  it('an IMS PDN the driver refuses at start is a failed state with a retry time, then asked for again until it comes up', async () => {
+    let refusals = 2;
+    const activate = driver.activateImsPdn.bind(driver);
+    driver.activateImsPdn = async () => {
+      if (refusals > 0) {
+        refusals -= 1;
+        throw new Error('not attached');
+      }
+      return activate();
+    };
+    reg = await startRegistration({ driver, sim, ipsec, pcscfPort: pcscf.unprotected.portS, localPort: 0, backoff: { baseSeconds: 0.05, maxSeconds: 0.1 } });
+    const f = await until(reg, (x) => x.state === 'failed', 'failed');
+    assert.match(f.lastFailure!.reason, /IMS PDN could not be activated: not attached/);
+    assert.ok(f.lastFailure!.retryInMs! <= 100);
+    await until(reg, (x) => x.state === 'registered', 'registered once the PDN comes up');
+    assert.equal(refusals, 0);
+  });
+
   it('deregister() holds across PDN changes until register()', async () => {
     reg = await startRegistration({ driver, sim, ipsec, pcscfPort: pcscf.unprotected.portS, localPort: 0 });
     await until(reg, (x) => x.state === 'registered', 'registered');
