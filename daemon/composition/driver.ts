@@ -15,8 +15,8 @@ export async function openDriver(c: ImsdConfig, logger: Logger): Promise<ModemDr
       return new SimulatedDriver({ interface: c.ims.interface!, addresses: interfaceAddresses(c.ims.interface!), pcscf: c.ims.pcscf ?? [] });
     case 'ofono': {
       const { OfonoDriver } = await import('../../modem-drivers/ofono/ofono-driver.js');
-      // activateImsPdn() waits for oFono and its modem as long as it takes: the registration takes a
-      // rejection at its start as a failed start and does not try again until Register()
+      // activateImsPdn() waits for oFono and its modem as long as it takes (a refusal would only be
+      // retried after the registration's back-off)
       const driver = await OfonoDriver.open({ bus: c.general.bus, ...(c.ofono?.modemPath ? { modemPath: c.ofono.modemPath } : {}), activateTimeoutMs: Infinity, logger });
       // companion mode: imsd's IpMultimediaSystem sits at the path of the oFono modem it serves;
       // at boot oFono may list the modem a little after imsd starts

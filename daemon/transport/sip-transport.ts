@@ -1,6 +1,8 @@
 // UDP + TCP SIP transport bound to one local address, IPv4 or IPv6, with a server port
-// (port-s: UDP socket and TCP listener) and optionally a client port (port-c: UDP socket and
-// the local port of outgoing TCP connections), as 3GPP sec-agree needs (TS 33.203 7.1).
+// (port-s: UDP socket and TCP listener) and optionally client ports (port-c: UDP socket and
+// the local port of outgoing TCP connections), as 3GPP sec-agree needs (TS 33.203 7.1). A new
+// SA set comes with a new port-c while port-s stays (TS 33.203 7.4), so client ports can be
+// added, chosen per destination or by default, and closed while the transport stays the same.
 import dgram from 'node:dgram';
 import { EventEmitter } from 'node:events';
 import net from 'node:net';
@@ -74,13 +76,17 @@ export function markReceived(req: SipRequest, source: Peer): void {
 
 export class SipTransport extends EventEmitter implements Transport {
   private udpS!: dgram.Socket;
-  private udpC?: dgram.Socket;
+  /** the client ports' UDP sockets, by port */
+  private readonly udpC = new Map<number, dgram.Socket>();
+  /** client port for requests to one peer (key()), overriding the default portC */
+  private readonly clientPortFor = new Map<string, number>();
   private readonly server = net.createServer();
   private readonly connections = new Map<string, TcpConnection>();
   private readonly byRemote = new Map<string, TcpConnection>();
   private readonly connecting = new Map<string, Promise<TcpConnection>>();
   private closing = false;
   portS = 0;
+  /** the default client port requests leave from (undefined: from port-s) */
   portC?: number;
 
   private constructor(private readonly options: SipTransportOptions) {
@@ -122,15 +128,73 @@ export class SipTransport extends EventEmitter implements Transport {
     }
     this.udpS.on('message', (data, rinfo) => this.onDatagram(data, { address: rinfo.address, port: rinfo.port }, this.portS));
     this.udpS.on('error', (e) => this.report(e));
-    if (this.options.portC !== undefined) {
-      this.udpC = await bindUdp(addr, this.options.portC);
-      this.portC = this.udpC.address().port;
-      const portC = this.portC;
-      this.udpC.on('message', (data, rinfo) => this.onDatagram(data, { address: rinfo.address, port: rinfo.port }, portC));
-      this.udpC.on('error', (e) => this.report(e));
-    }
+    if (this.options.portC !== undefined) this.portC = await this.bindClientPort(this.options.portC);
     this.server.on('connection', (sock) => this.adopt(sock, true));
     this.server.on('error', (e) => this.report(e));
+  }
+
+  private async bindClientPort(port: number): Promise<number> {
+    const sock = await bindUdp(this.options.localAddress, port);
+    const portC = sock.address().port;
+    this.udpC.set(portC, sock);
+    sock.on('message', (data, rinfo) => this.onDatagram(data, { address: rinfo.address, port: rinfo.port }, portC));
+    sock.on('error', (e) => this.report(e));
+    return portC;
+  }
+
+  /** The client ports open now (the default first). */
+  get clientPorts(): number[] {
+    return [...this.udpC.keys()].sort((a, b) => (a === this.portC ? -1 : b === this.portC ? 1 : a - b));
+  }
+
+  /**
+   * Open one more client port (0: ephemeral) and return its number. Requests keep leaving from
+   * the default one until useClientPort() says otherwise.
+   */
+  async addClientPort(port = 0): Promise<number> {
+    if (this.closing) throw new Error('transport closed');
+    return this.bindClientPort(port);
+  }
+
+  /**
+   * Send requests from this client port: to `remote` only, or (without `remote`) by default to
+   * every peer that has no port of its own. TCP connections follow: a request to a peer whose
+   * connection starts from another client port opens a new one.
+   */
+  useClientPort(port: number, remote?: Peer): void {
+    if (!this.udpC.has(port)) throw new Error(`client port ${port} is not open`);
+    if (remote) {
+      this.clientPortFor.set(key(remote), port);
+      return;
+    }
+    const old = this.portC;
+    this.portC = port;
+    if (old !== undefined && old !== port && this.closeWhenReplaced.delete(old)) this.closeClientPort(old).catch((e: Error) => this.report(e));
+  }
+
+  /** default client ports whose close waits until another one is the default */
+  private readonly closeWhenReplaced = new Set<number>();
+
+  /**
+   * Close a client port: its UDP socket, the TCP connections that start from it; the peers that
+   * were sent to from it go back to the default. The default one closes once another replaces it.
+   */
+  async closeClientPort(port: number): Promise<void> {
+    if (port === this.portC) {
+      this.closeWhenReplaced.add(port);
+      return;
+    }
+    const sock = this.udpC.get(port);
+    if (!sock) return;
+    this.udpC.delete(port);
+    for (const [k, p] of this.clientPortFor) if (p === port) this.clientPortFor.delete(k);
+    for (const c of [...this.connections.values()]) if (!c.accepted && c.local.port === port) c.close();
+    await new Promise<void>((resolve) => sock.close(() => resolve()));
+  }
+
+  /** the client port a request to `remote` leaves from, if any */
+  private clientPortTo(remote: Peer): number | undefined {
+    return this.clientPortFor.get(key(remote)) ?? this.portC;
   }
 
   /** An 'error' event without listener would throw (EventEmitter rule): only emit when heard. */
@@ -191,12 +255,13 @@ export class SipTransport extends EventEmitter implements Transport {
   }
 
   private connect(remote: Peer, fromClientPort: boolean): Promise<TcpConnection> {
-    const k = key(remote);
+    const localPort = fromClientPort ? this.clientPortTo(remote) : undefined;
+    const k = `${key(remote)}|${localPort ?? ''}`;
     const pending = this.connecting.get(k);
     if (pending) return pending;
     const p = new Promise<TcpConnection>((resolve, reject) => {
       const opts: net.NetConnectOpts = { host: stripBrackets(remote.address), port: remote.port, localAddress: this.options.localAddress };
-      if (fromClientPort && this.portC !== undefined) opts.localPort = this.portC;
+      if (localPort !== undefined) opts.localPort = localPort;
       const sock = net.connect(opts);
       sock.once('error', reject);
       sock.once('connect', () => {
@@ -230,13 +295,16 @@ export class SipTransport extends EventEmitter implements Transport {
     }
     const remote = { address: stripBrackets(dest.address), port: dest.port };
     const fromClientPort = options.fromClientPort ?? isRequest;
+    const portC = fromClientPort ? this.clientPortTo(remote) : undefined;
     if (protocol === 'udp') {
-      const sock = fromClientPort && this.udpC ? this.udpC : this.udpS;
+      const sock = (portC !== undefined ? this.udpC.get(portC) : undefined) ?? this.udpS;
       await new Promise<void>((resolve, reject) => sock.send(bytes, remote.port, remote.address, (err) => (err ? reject(err) : resolve())));
       return { protocol, local: { address: this.options.localAddress, port: sock.address().port }, remote };
     }
     let conn = options.connectionId ? this.connections.get(options.connectionId) : undefined;
     if (!conn || conn.closed) conn = this.byRemote.get(key(remote));
+    // a request leaves from its client port: a connection from another port would pick other SAs
+    if (conn && !options.connectionId && portC !== undefined && !conn.accepted && conn.local.port !== portC) conn = undefined;
     if (!conn || conn.closed) conn = await this.connect(remote, fromClientPort);
     await conn.write(bytes);
     return { protocol, local: conn.local, remote: conn.remote, connectionId: conn.id };
@@ -267,6 +335,7 @@ export class SipTransport extends EventEmitter implements Transport {
     for (const c of this.connections.values()) c.close();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
     await new Promise<void>((resolve) => this.udpS.close(() => resolve()));
-    if (this.udpC) await new Promise<void>((resolve) => this.udpC!.close(() => resolve()));
+    for (const sock of this.udpC.values()) await new Promise<void>((resolve) => sock.close(() => resolve()));
+    this.udpC.clear();
   }
 }

@@ -272,6 +272,20 @@ export class Call {
 
   // ---- the end ----
 
+  /**
+   * the network took the call's resources away (its voice bearer): end it with BYE, reported as
+   * DisconnectReason "network" with `information`
+   */
+  dropForNetwork(information: string): void {
+    if (this.#ended) return;
+    this.#networkEnd = information;
+    this.log.warning('ending the call: its resources are gone', { why: information });
+    if (this.session && !this.session.ended) this.session.bye();
+    else this.finish('network', information);
+  }
+
+  #networkEnd: string | undefined;
+
   hangup(): void {
     if (this.#ended) return;
     this.localEnd = true;
@@ -284,7 +298,8 @@ export class Call {
   sessionEnded(cause: TerminationCause): void {
     switch (cause.by) {
       case 'local':
-        this.finish('local', undefined);
+        if (this.#networkEnd !== undefined) this.finish('network', this.#networkEnd);
+        else this.finish('local', undefined);
         return;
       case 'remote':
         this.finish('remote', undefined);

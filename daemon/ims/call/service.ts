@@ -16,7 +16,7 @@ import { EventEmitter } from 'node:events';
 import type { CallBackendEvents, CallInfo, HideCallerId } from '../../dbus/backend.js';
 import { CallBackendError } from '../../dbus/backend.js';
 import { silentLogger } from '../../log/logger.js';
-import { SystemClock } from '../../sip/clock.js';
+import { SystemClock, type TimerHandle } from '../../sip/clock.js';
 import type { IncomingCall } from '../../sip/user-agents/index.js';
 import type { SipContext } from '../registration/service.js';
 import { Call, type CallContext } from './call.js';
@@ -30,6 +30,12 @@ import { VoiceBearerWatch } from './voice-bearer.js';
 export const DEFAULT_EMERGENCY_NUMBERS = ['112', '911'];
 export const DEFAULT_RTP_PORTS: [number, number] = [40000, 40998];
 export const DEFAULT_QOS_TIMEOUT_MS = 20_000;
+/**
+ * How long an established call outlives the loss of the voice bearer. The network normally ends
+ * such a call itself (the PCRF tells the P-CSCF over Rx, TS 29.214 4.4.6, and it sends BYE both
+ * ways); a bearer that comes back within this time (e.g. after a handover) keeps the call.
+ */
+export const BEARER_LOSS_GRACE_MS = 10_000;
 
 class MmtelCallService implements CallService {
   readonly events = new EventEmitter();
@@ -45,6 +51,7 @@ class MmtelCallService implements CallService {
   readonly #accept = new Map<string, () => void>();
   #next = 1;
   #closed = false;
+  #bearerLoss: TimerHandle | undefined;
 
   constructor(o: StartCallServiceOptions) {
     this.#o = o;
@@ -55,6 +62,15 @@ class MmtelCallService implements CallService {
     this.#bearer.on('change', (ready: boolean) => {
       this.#log.info('voice bearer', { ready });
       for (const c of this.#calls.values()) c.onQos?.();
+      this.#clock.clearTimer(this.#bearerLoss);
+      this.#bearerLoss = undefined;
+      if (!ready && this.#live().some((c) => c.state === 'active' || c.state === 'held')) {
+        this.#bearerLoss = this.#clock.setTimer(o.bearerLossGraceMs ?? BEARER_LOSS_GRACE_MS, () => {
+          this.#bearerLoss = undefined;
+          if (this.#bearer.ready) return;
+          for (const c of this.#live()) if (c.state === 'active' || c.state === 'held') c.dropForNetwork('voice bearer (QCI 1) lost');
+        });
+      }
     });
     o.registration.onInvite = (call, sip) => this.#incoming(call, sip);
     o.registration.events.on('state', this.#onRegistration);
@@ -240,6 +256,7 @@ class MmtelCallService implements CallService {
     const live = this.#live();
     for (const c of live) c.hangup();
     await Promise.all(live.map((c) => c.mediaSettled));
+    this.#clock.clearTimer(this.#bearerLoss);
     this.#bearer.close();
   }
 }

@@ -27,6 +27,8 @@ export interface StartCallServiceOptions {
   preconditions?: boolean;
   /** how long to wait for the local QoS (QCI=1 bearer) before giving up on a call (default 20 s) */
   qosTimeoutMs?: number;
+  /** how long an active or held call outlives the loss of the voice bearer before imsd ends it (default 10 s) */
+  bearerLossGraceMs?: number;
 }
 
 export interface CallService extends CallBackend {

@@ -3,7 +3,8 @@
 // P-CSCF, the UE address and a soft SIM (K/OPc are read from the file and never printed):
 //   { "pcscf": "10.45.0.1", "ue": "10.45.0.2", "imsi": "001010000000001", "mncLength": 2,
 //     "k": "…", "opc": "…", "secAgree": "none", "localPort": 5060, "expires": 600000 }
-// Optional: "offer" (Security-Client pairs), "udpSizeThreshold", "t1Ms" (SIP T1), "backoffBaseSeconds"/"backoffMaxSeconds" (RFC 5626 4.5), "logLevel".
+// Optional: "offer" (Security-Client pairs), "udpSizeThreshold", "t1Ms" (SIP T1), "backoffBaseSeconds"/"backoffMaxSeconds" (RFC 5626 4.5),
+// "oldSaSetGraceMs" (how long a replaced SA set stays, TS 33.203 7.4), "logLevel".
 // The simulated modem can be scripted through stdin, one command a line:
 //   pdn-down | pdn-up | pdn-change {"addresses":[…],"pcscf":[…]} | bearer-up {BearerInfo} | reset | deregister | register
 import { readFileSync } from 'node:fs';
@@ -41,6 +42,8 @@ interface CliConfig {
   udpSizeThreshold?: number;
   backoffBaseSeconds?: number;
   backoffMaxSeconds?: number;
+  /** ms an SA set replaced by a re-authentication stays (default 32000) */
+  oldSaSetGraceMs?: number;
 }
 
 /**
@@ -99,6 +102,7 @@ async function main(): Promise<number> {
     userAgent: 'imsd/0.1',
     ...(cfg.t1Ms !== undefined ? { timers: { T1: cfg.t1Ms } } : {}),
     ...(cfg.offer !== undefined ? { offer: cfg.offer } : {}),
+    ...(cfg.oldSaSetGraceMs !== undefined ? { oldSaSetGraceMs: cfg.oldSaSetGraceMs } : {}),
     ...(cfg.udpSizeThreshold !== undefined ? { udpSizeThreshold: cfg.udpSizeThreshold } : {}),
     ...(cfg.backoffBaseSeconds !== undefined || cfg.backoffMaxSeconds !== undefined
       ? { backoff: { ...(cfg.backoffBaseSeconds !== undefined ? { baseSeconds: cfg.backoffBaseSeconds } : {}), ...(cfg.backoffMaxSeconds !== undefined ? { maxSeconds: cfg.backoffMaxSeconds } : {}) } }

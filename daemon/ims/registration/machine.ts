@@ -78,13 +78,20 @@ export interface RegistrationSnapshot {
 }
 
 export type RegistrationAction =
-  | { kind: 'send'; token: number; flow: Flow; request: SipRequest; dest: PcscfAddress }
-  | { kind: 'allocate-spis'; token: number }
+  /** `portC`: the protected client port it leaves from (the SA set it goes over) */
+  | { kind: 'send'; token: number; flow: Flow; request: SipRequest; dest: PcscfAddress; portC?: number }
+  /** `clientPort`: also open a new protected client port (TS 33.203 7.4: a new SA set gets a new port_uc) */
+  | { kind: 'allocate-spis'; token: number; clientPort: boolean }
   | { kind: 'authenticate'; token: number; rand: Buffer; autn: Buffer }
   | { kind: 'install-sas'; token: number; spec: SaSetSpec }
   | { kind: 'remove-sas'; set: InstalledSaSet }
+  /** this set now carries every new request: send from its client port by default */
+  | { kind: 'sa-set-in-use'; set: InstalledSaSet }
+  /** no SA set uses this protected client port and it is not offered: close it */
+  | { kind: 'release-client-port'; port: number }
   | { kind: 'subscribe'; flow: Flow; impu: string; routes: string[]; headers: Array<[string, string]> }
-  | { kind: 'unsubscribe' }
+  /** end the reg-event subscription: with an un-SUBSCRIBE, or `silently` (nothing can be sent) */
+  | { kind: 'unsubscribe'; silently?: boolean }
   | { kind: 'state'; snapshot: RegistrationSnapshot };
 
 export interface RegistrationConfig {
@@ -109,6 +116,12 @@ export interface RegistrationConfig {
   backoff?: BackoffOptions;
   /** consecutive 401s accepted before an attempt counts as failed (default 2) */
   maxChallenges?: number;
+  /**
+   * How long an SA set replaced by a re-authentication stays for the transactions that began on
+   * it (TS 33.203 7.4), in ms; default 64*T1 = 32 s, the longest a non-INVITE transaction or an
+   * INVITE server transaction waiting for its ACK lives (RFC 3261 17.1.2.2, 17.2.1).
+   */
+  oldSaSetGraceMs?: number;
 }
 
 export interface RegistrationMachineOptions {
@@ -141,7 +154,8 @@ interface Challenge {
   qop: Qop | undefined;
   opaque: string | undefined;
   server: SecMechanism | undefined;
-  spis: { spiC: number; spiS: number } | undefined;
+  /** the Security-Client values of the challenged request: its SPIs and protected client port */
+  spis: { spiC: number; spiS: number; portC: number } | undefined;
 }
 
 const DEFAULT_EXPIRES = 600000;
@@ -171,6 +185,12 @@ export class RegistrationMachine {
   #server: SecMechanism | undefined;
   /** a new set waiting for its REGISTER's 200 */
   #newSas: { set: InstalledSaSet; server: SecMechanism } | undefined;
+  /** sets replaced by a newer one, kept for their transactions until the timer fires (TS 33.203 7.4) */
+  readonly #retiring = new Map<InstalledSaSet, TimerHandle>();
+  /** the protected client port (port_uc) Security-Client offers */
+  #portC: number | undefined;
+  /** #portC has carried an SA set: the next set needs a new one (the P-CSCF keys its SAs by it) */
+  #portCUsed = false;
   #subscribed = false;
   /** clock time (ms) at which the current registration expires, while registered */
   #registeredUntil: number | undefined;
@@ -186,6 +206,7 @@ export class RegistrationMachine {
     this.#expiresWanted = options.config.expires ?? DEFAULT_EXPIRES;
     if (this.#cfg.pcscfs.length === 0) throw new RegistrationStateError('no P-CSCF address');
     if (this.#cfg.secAgree === 'ipsec-3gpp' && !this.#cfg.protectedPorts) throw new RegistrationStateError('sec-agree needs protected ports');
+    this.#portC = this.#cfg.protectedPorts?.portC;
   }
 
   get state(): RegistrationState {
@@ -237,7 +258,7 @@ export class RegistrationMachine {
       if (this.#ipsec) {
         // fresh SPIs in Security-Client, in case the network challenges the de-registration
         this.#nextKind = 'dereg';
-        this.#o.act({ kind: 'allocate-spis', token: this.#token });
+        this.#allocateSpis();
       } else this.#sendRegister('dereg');
       return;
     }
@@ -256,9 +277,19 @@ export class RegistrationMachine {
 
   // ---- results of actions ----
 
-  spisAllocated(token: number, spis: { spiC: number; spiS: number }): void {
-    if (token !== this.#token) return;
-    this.#spis = spis;
+  /** `portC`: the new protected client port, when allocate-spis asked for one */
+  spisAllocated(token: number, spis: { spiC: number; spiS: number; portC?: number }): void {
+    if (token !== this.#token) {
+      if (spis.portC !== undefined) this.#o.act({ kind: 'release-client-port', port: spis.portC });
+      return;
+    }
+    this.#spis = { spiC: spis.spiC, spiS: spis.spiS };
+    if (spis.portC !== undefined && spis.portC !== this.#portC) {
+      const old = this.#portC;
+      this.#portC = spis.portC;
+      this.#portCUsed = false;
+      if (old !== undefined && !this.#setUses(old)) this.#o.act({ kind: 'release-client-port', port: old });
+    }
     this.#sendRegister(this.#nextKind);
   }
 
@@ -275,17 +306,13 @@ export class RegistrationMachine {
       const server = ch.server!;
       const spis = ch.spis!;
       const ports = this.#cfg.protectedPorts!;
-      if (this.#sas) {
-        // TS 33.203 7.4 keeps the old set until the new one is used; our protected ports stay the
-        // same, so the new set's policies would collide with the old one's: break before make
-        this.#o.act({ kind: 'remove-sas', set: this.#sas });
-        this.#sas = undefined;
-      }
+      // TS 33.203 7.4: make before break. The current set (if any) stays while the new one is set
+      // up; the new one has fresh SPIs and the new port_uc offered, port_us stays (Contact, Via)
       this.#o.act({
         kind: 'install-sas',
         token,
         spec: {
-          ue: { address: this.#cfg.ueAddress, portC: ports.portC, portS: ports.portS, spiC: spis.spiC, spiS: spis.spiS },
+          ue: { address: this.#cfg.ueAddress, portC: spis.portC, portS: ports.portS, spiC: spis.spiC, spiS: spis.spiS },
           pcscf: { address: this.pcscf.address, portC: server.portC, portS: server.portS, spiC: server.spiC, spiS: server.spiS },
           integrity: server.alg,
           encryption: server.ealg,
@@ -321,7 +348,7 @@ export class RegistrationMachine {
     this.#creds = undefined;
     if (this.#ipsec && !this.#sas) {
       this.#nextKind = kind;
-      this.#o.act({ kind: 'allocate-spis', token: this.#token });
+      this.#allocateSpis();
       return;
     }
     this.#sendRegister(kind);
@@ -329,10 +356,11 @@ export class RegistrationMachine {
 
   sasInstalled(token: number, set: InstalledSaSet): void {
     if (token !== this.#token || !this.#challenge?.server) {
-      this.#o.act({ kind: 'remove-sas', set });
+      this.#removeSet(set);
       return;
     }
     this.#newSas = { set, server: this.#challenge.server };
+    if (set.ue.portC === this.#portC) this.#portCUsed = true;
     this.#sendRegister(this.#answerKind());
   }
 
@@ -365,7 +393,9 @@ export class RegistrationMachine {
       const retryAfter = Number(res.headers.get('Retry-After')?.split(/[;\s(]/)[0]);
       const failure: RegistrationFailure = { kind: s >= 500 ? 'server-error' : 'unexpected-response', reason: 'REGISTER failed', status: s, statusText: res.reason };
       const after = Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined;
-      if (!this.#keepRegistration(failure, after)) this.#fail(failure, true, after);
+      // TS 24.229 5.1.1.4.1: a 408, 500 or 504 to a re-registration: an initial registration (5.1.1.2)
+      if (this.#state === 'reregistering' && (s === 408 || s === 500 || s === 504)) this.#registerAfresh(failure, false);
+      else if (!this.#keepRegistration(failure, after)) this.#fail(failure, true, after);
     }
   }
 
@@ -380,7 +410,10 @@ export class RegistrationMachine {
     }
     // RFC 3261 8.1.3.1: a timeout counts as 408, a transport error as 503; try the next P-CSCF
     const failure: RegistrationFailure = { kind: why, reason: message, status: why === 'timeout' ? 408 : 503 };
-    if (!this.#keepRegistration(failure)) this.#fail(failure, true);
+    // TS 24.229 5.1.1.4.1: Timer F on a re-registration: drop the flow, select another P-CSCF of
+    // the list and register there initially (5.1.1.2)
+    if (this.#state === 'reregistering' && why === 'timeout') this.#registerAfresh(failure, true);
+    else if (!this.#keepRegistration(failure)) this.#fail(failure, true);
   }
 
   /**
@@ -471,8 +504,24 @@ export class RegistrationMachine {
     this.#setState('registering');
     if (this.#ipsec) {
       this.#nextKind = 'initial';
-      this.#o.act({ kind: 'allocate-spis', token: this.#token });
+      this.#allocateSpis();
     } else this.#sendRegister('initial');
+  }
+
+  /** fresh SPIs, and a new port_uc when the offered one has carried an SA set (TS 33.203 7.4) */
+  #allocateSpis(): void {
+    this.#o.act({ kind: 'allocate-spis', token: this.#token, clientPort: this.#portCUsed });
+  }
+
+  /** whether a live SA set (current, new or retiring) uses this protected client port */
+  #setUses(portC: number): boolean {
+    return this.#sas?.ue.portC === portC || this.#newSas?.set.ue.portC === portC || [...this.#retiring.keys()].some((s) => s.ue.portC === portC);
+  }
+
+  /** remove a set; its client port goes too unless another set uses it or it is the one offered */
+  #removeSet(set: InstalledSaSet): void {
+    this.#o.act({ kind: 'remove-sas', set });
+    if (set.ue.portC !== this.#portC && !this.#setUses(set.ue.portC)) this.#o.act({ kind: 'release-client-port', port: set.ue.portC });
   }
 
   #contactPort(): number {
@@ -507,7 +556,8 @@ export class RegistrationMachine {
     else authorization = this.#credentialsAuthorization();
     this.#cseq += 1;
     // the answer to a challenge repeats the Security-Client of the challenged request (TS 33.203 7.2)
-    const offerSpis = kind === 'auth' || kind === 'dereg' ? (this.#challenge?.spis ?? this.#spis) : this.#spis;
+    const current = this.#spis && this.#portC !== undefined ? { ...this.#spis, portC: this.#portC } : undefined;
+    const offerSpis = kind === 'auth' || kind === 'dereg' ? (this.#challenge?.spis ?? current) : current;
     const request = buildRegister({
       homeDomain: this.#cfg.homeDomain,
       impu: this.#cfg.impu,
@@ -520,7 +570,7 @@ export class RegistrationMachine {
       expires,
       authorization,
       secAgree: ipsec,
-      ...(ipsec && offerSpis ? { securityClient: buildSecurityClient({ ...offerSpis, ...this.#cfg.protectedPorts! }, this.#cfg.offer ?? DEFAULT_OFFER) } : {}),
+      ...(ipsec && offerSpis ? { securityClient: buildSecurityClient({ ...offerSpis, portS: this.#cfg.protectedPorts!.portS }, this.#cfg.offer ?? DEFAULT_OFFER) } : {}),
       ...(ipsec && via ? { securityVerify: [via.server.raw] } : {}),
       ...(this.#cfg.accessNetworkInfo !== undefined ? { accessNetworkInfo: this.#cfg.accessNetworkInfo } : {}),
       ...(this.#cfg.userAgent !== undefined ? { userAgent: this.#cfg.userAgent } : {}),
@@ -529,7 +579,7 @@ export class RegistrationMachine {
     this.#pending = { token, kind, flow, request };
     const dest: PcscfAddress = flow === 'protected' ? { address: this.pcscf.address, port: via!.server.portS } : this.pcscf;
     this.#log.info('sending REGISTER', { kind, flow, cseq: this.#cseq, expires, pcscf: `${hostForUri(dest.address)}:${dest.port}` });
-    this.#o.act({ kind: 'send', token, flow, request, dest });
+    this.#o.act({ kind: 'send', token, flow, request, dest, ...(flow === 'protected' ? { portC: via!.set.ue.portC } : {}) });
   }
 
   #onChallenge(res: SipResponse): void {
@@ -547,7 +597,8 @@ export class RegistrationMachine {
       const c = parseChallenge(www);
       if (c.algorithm !== 'AKAv1-MD5' && c.algorithm !== 'AKAv2-MD5') throw new DigestError(`algorithm ${c.algorithm} is not IMS AKA`);
       ({ rand, autn } = decodeAkaNonce(c.nonce));
-      challenge = { realm: c.realm, nonce: c.nonce, algorithm: c.algorithm, qop: chooseQop(c.qop), opaque: c.opaque, server: undefined, spis: this.#spis };
+      const spis = this.#spis && this.#portC !== undefined ? { ...this.#spis, portC: this.#portC } : undefined;
+      challenge = { realm: c.realm, nonce: c.nonce, algorithm: c.algorithm, qop: chooseQop(c.qop), opaque: c.opaque, server: undefined, spis };
     } catch (e) {
       if (!(e instanceof DigestError)) throw e;
       this.#fail({ kind: 'bad-challenge', reason: e.message, status: 401, statusText: res.reason }, true);
@@ -608,12 +659,15 @@ export class RegistrationMachine {
       this.#fail({ kind: 'unexpected-response', reason: '2xx granted no registration time', status: res.status, statusText: res.reason }, true);
       return;
     }
-    // new SAs become the current ones; the old set goes (TS 33.203 7.4)
+    // TS 33.203 7.4: the 200 came over the new SAs, so the P-CSCF uses them: they carry every new
+    // request from now on; the old set stays only for the transactions that began on it
     if (this.#newSas) {
-      if (this.#sas) this.#o.act({ kind: 'remove-sas', set: this.#sas });
+      const old = this.#sas;
       this.#sas = this.#newSas.set;
       this.#server = this.#newSas.server;
       this.#newSas = undefined;
+      this.#o.act({ kind: 'sa-set-in-use', set: this.#sas });
+      if (old) this.#retire(old);
     }
     this.#failures = 0;
     this.#challenges = 0;
@@ -635,6 +689,16 @@ export class RegistrationMachine {
     this.#scheduleReRegister(expires);
     this.#setState('registered');
     if (!this.#subscribed) this.#subscribe();
+  }
+
+  #retire(set: InstalledSaSet): void {
+    const ms = this.#cfg.oldSaSetGraceMs ?? 32_000;
+    this.#log.info('old SA set kept for its transactions', { set: set.id, ms });
+    const timer = this.#o.clock.setTimer(ms, () => {
+      this.#retiring.delete(set);
+      this.#removeSet(set);
+    });
+    this.#retiring.set(set, timer);
   }
 
   #subscribe(): void {
@@ -665,7 +729,7 @@ export class RegistrationMachine {
     this.#setState('reregistering');
     if (this.#ipsec) {
       this.#nextKind = 're';
-      this.#o.act({ kind: 'allocate-spis', token: this.#token });
+      this.#allocateSpis();
     } else this.#sendRegister('re');
   }
 
@@ -677,24 +741,31 @@ export class RegistrationMachine {
 
   #dropNewSas(): void {
     if (this.#newSas) {
-      this.#o.act({ kind: 'remove-sas', set: this.#newSas.set });
+      const { set } = this.#newSas;
       this.#newSas = undefined;
+      this.#removeSet(set);
     }
   }
 
   /** Forget the attempt: pending request, SAs (removed), subscription, credentials. */
-  #teardown(): void {
+  #teardown(silently = false): void {
     this.#newToken();
     this.#pending = undefined;
     this.#dropNewSas();
+    for (const [set, timer] of this.#retiring) {
+      this.#o.clock.clearTimer(timer);
+      this.#retiring.delete(set);
+      this.#removeSet(set);
+    }
     if (this.#sas) {
-      this.#o.act({ kind: 'remove-sas', set: this.#sas });
+      const set = this.#sas;
       this.#sas = undefined;
       this.#server = undefined;
+      this.#removeSet(set);
     }
     if (this.#subscribed) {
       this.#subscribed = false;
-      this.#o.act({ kind: 'unsubscribe' });
+      this.#o.act({ kind: 'unsubscribe', ...(silently ? { silently } : {}) });
     }
     this.#o.clock.clearTimer(this.#subscribeTimer);
     this.#subscribeTimer = undefined;
@@ -710,7 +781,8 @@ export class RegistrationMachine {
   }
 
   /**
-   * A re-registration that failed (5xx, other 4xx, Timer F, transport error) does not end the
+   * A re-registration that failed otherwise than TS 24.229 5.1.1.4.1 names (there: 408, 500, 504,
+   * Timer F → #registerAfresh; here: e.g. 503, other 4xx/5xx, a transport error) does not end the
    * registration: its binding at the S-CSCF (and the P-CSCF's SAs) stay valid until it expires
    * (RFC 3261 10.3 step 7: a registrar commits binding updates only when all of them succeed, so a
    * failed refresh leaves the binding as it was), so the UE stays registered,
@@ -752,6 +824,21 @@ export class RegistrationMachine {
     }
     this.#setState('registered');
     return true;
+  }
+
+  /**
+   * TS 24.229 5.1.1.4.1: the re-registration failed in a way that ends the registration flow
+   * (408/500/504, or Timer F: `nextPcscf`): forget it (SAs, the subscription without an
+   * un-SUBSCRIBE, which no SA could carry any more) and start an initial registration at once.
+   */
+  #registerAfresh(failure: RegistrationFailure, nextPcscf: boolean): void {
+    this.#log.warning('re-registration failed: initial registration', { kind: failure.kind, status: failure.status, nextPcscf });
+    this.#clearTimer();
+    this.#teardown(true);
+    if (nextPcscf) this.#pcscfIndex = (this.#pcscfIndex + 1) % this.#cfg.pcscfs.length;
+    this.#failures = 0;
+    this.#snapshot.lastFailure = failure;
+    this.#beginInitial();
   }
 
   /** the registration ran out without a successful re-registration */

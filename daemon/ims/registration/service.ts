@@ -56,6 +56,8 @@ export interface StartRegistrationOptions {
   activatePdn?: boolean;
   /** session timer policy for calls on this registration's flows (RFC 4028; default: none) */
   sessionTimer?: SessionTimerConfig | false;
+  /** how long an SA set replaced by a re-authentication stays for its transactions (ms, default 32 s; TS 33.203 7.4) */
+  oldSaSetGraceMs?: number;
   /** option tags the user agent supports (default 100rel, plus timer with session timers) */
   supported?: string[];
 }
@@ -98,6 +100,8 @@ interface Session {
   machine: RegistrationMachine;
   sip: SipContext;
   transports: SipTransport[];
+  /** the sec-agree transport (port-s and the client ports of the SA sets) */
+  protectedTransport: SipTransport | undefined;
   endpoints: Map<Flow, { endpoint: SipEndpoint; core: UserAgentCore }>;
   subscription: SubscriptionClient | undefined;
   pdn: PdnInfo;
@@ -139,7 +143,7 @@ class RegistrationService implements Registration {
     this.#serial(async () => {
       await this.#end('modem reset');
       // the modem forgot the PDN: ask for it again (pdn-up then starts a new registration)
-      if (!this.#stopped && this.#o.activatePdn !== false) await this.#o.driver.activateImsPdn();
+      if (!this.#stopped && this.#o.activatePdn !== false) await this.#activate();
     });
 
   constructor(options: StartRegistrationOptions) {
@@ -194,7 +198,31 @@ class RegistrationService implements Registration {
       if (n > 0) this.#log.notice('removed SAs left by an earlier run', { count: n });
     }
     if (d.pdn) this.#onPdnUp(d.pdn);
-    else if (this.#o.activatePdn !== false) await d.activateImsPdn();
+    else if (this.#o.activatePdn !== false) await this.#activate();
+  }
+
+  #activationFailures = 0;
+
+  /**
+   * Ask the driver for the IMS PDN; a refusal (no modem yet, not attached, an error) is a failed
+   * state with a retry time, and the service asks again after the back-off instead of giving up.
+   */
+  async #activate(): Promise<void> {
+    try {
+      await this.#o.driver.activateImsPdn();
+      this.#activationFailures = 0;
+    } catch (e) {
+      this.#activationFailures += 1;
+      const ms = Math.round(backoffSeconds(this.#activationFailures, Math.random(), this.#o.backoff) * 1000);
+      const reason = `the IMS PDN could not be activated: ${(e as Error).message}`;
+      this.#log.error('IMS PDN activation failed', { error: (e as Error).message, retryInMs: ms });
+      this.#publish({ ...this.#snapshot, state: 'failed', lastFailure: { kind: 'network', reason, retryInMs: ms } });
+      this.#clock.clearTimer(this.#retry);
+      this.#retry = this.#clock.setTimer(ms, () => {
+        this.#retry = undefined;
+        if (!this.#stopped && !this.#held && !this.#session && !this.#o.driver.pdn) void this.#activate();
+      });
+    }
   }
 
   #publish(s: RegistrationSnapshot): void {
@@ -244,7 +272,7 @@ class RegistrationService implements Registration {
         core.attach(endpoint.layer);
         return { endpoint, core };
       };
-      const session: Session = { machine: undefined as unknown as RegistrationMachine, sip: undefined as unknown as SipContext, transports, endpoints, subscription: undefined, pdn };
+      const session: Session = { machine: undefined as unknown as RegistrationMachine, sip: undefined as unknown as SipContext, transports, protectedTransport: protectedT, endpoints, subscription: undefined, pdn };
       const u = mk(unprotected, 'unprotected');
       endpoints.set('unprotected', u);
       const p = protectedT ? mk(protectedT, 'protected') : u;
@@ -265,6 +293,7 @@ class RegistrationService implements Registration {
         ...(pdn.accessNetworkInfo !== undefined ? { accessNetworkInfo: pdn.accessNetworkInfo } : {}),
         ...(this.#o.userAgent !== undefined ? { userAgent: this.#o.userAgent } : {}),
         ...(this.#o.backoff ? { backoff: this.#o.backoff } : {}),
+        ...(this.#o.oldSaSetGraceMs !== undefined ? { oldSaSetGraceMs: this.#o.oldSaSetGraceMs } : {}),
       };
       session.machine = new RegistrationMachine({ config, clock: this.#clock, logger: this.#log, act: (a) => this.#act(session, a) });
       this.#session = session;
@@ -296,6 +325,8 @@ class RegistrationService implements Registration {
         return;
       case 'send': {
         const { endpoint } = s.endpoints.get(a.flow)!;
+        // the REGISTER goes over the SA set the machine chose, i.e. from that set's client port
+        if (a.portC !== undefined) s.protectedTransport?.useClientPort(a.portC, a.dest);
         endpoint.layer.sendRequest(a.request, { address: a.dest.address, port: a.dest.port, protocol: 'udp' }, {
           onResponse: (res) => m.response(a.token, res),
           onTimeout: (e) => m.requestFailed(a.token, 'timeout', e.message),
@@ -303,9 +334,29 @@ class RegistrationService implements Registration {
         });
         return;
       }
-      case 'allocate-spis':
-        this.#ipsecOp(() => this.#ipsec().allocateSpis())
+      case 'allocate-spis': {
+        // TS 33.203 7.4: a new SA set gets a new protected client port; port-s stays
+        const t = s.protectedTransport;
+        const port = a.clientPort && t ? t.addClientPort() : Promise.resolve(undefined);
+        port
+          .then(async (portC) => {
+            try {
+              const spis = await this.#ipsecOp(() => this.#ipsec().allocateSpis());
+              return portC === undefined ? spis : { ...spis, portC };
+            } catch (e) {
+              if (portC !== undefined) await t!.closeClientPort(portC).catch(() => undefined);
+              throw e;
+            }
+          })
           .then((spis) => m.spisAllocated(a.token, spis), (e: Error) => m.actionFailed(a.token, 'ipsec', e));
+        return;
+      }
+      case 'sa-set-in-use':
+        s.protectedTransport?.useClientPort(a.set.ue.portC);
+        this.#log.info('SA set in use', { set: a.set.id, portC: a.set.ue.portC });
+        return;
+      case 'release-client-port':
+        s.protectedTransport?.closeClientPort(a.port).catch((e: Error) => this.#log.warning('could not close a client port', { port: a.port, error: e.message }));
         return;
       case 'authenticate':
         this.#o.sim.authenticate(a.rand, a.autn).then((r) => m.authenticated(a.token, r), (e: Error) => m.actionFailed(a.token, 'sim', e));
@@ -329,7 +380,10 @@ class RegistrationService implements Registration {
           expires: 600000,
           routes: a.routes.map((r) => parseNameAddr(r, 'Route')),
           headers: a.headers,
-          onNotify: (n, ss) => m.reginfo(n.body.toString('utf8'), { subscriptionTerminated: ss.state === 'terminated' }),
+          // a subscription the machine has ended (un-SUBSCRIBEd or dropped) speaks no more for the registration
+          onNotify: (n, ss) => {
+            if (s.subscription === client) m.reginfo(n.body.toString('utf8'), { subscriptionTerminated: ss.state === 'terminated' });
+          },
           onTerminated: (why) => {
             if (s.subscription === client) s.subscription = undefined;
             m.subscriptionEnded(why.reason, why.retryAfter);
@@ -342,7 +396,8 @@ class RegistrationService implements Registration {
       case 'unsubscribe': {
         const c = s.subscription;
         s.subscription = undefined;
-        c?.unsubscribe();
+        if (a.silently) c?.subscriber.close();
+        else c?.unsubscribe();
         return;
       }
     }

@@ -4,13 +4,13 @@
 // response, no ICMP error; the real P-CSCF never sees the request).
 import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { createCipheriv } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { milenage } from '../../../daemon/auth/milenage.js';
 import { nextSqn } from '../../../lab/hss/sqn.js';
+import { computeOpc as opc } from '../../../daemon/auth/milenage.js';
 import { command, requirePrerequisites, root } from '../../helpers/prereq.js';
+import { runUntilNoSippAkaDefect, sippAkaDefectProven } from '../../helpers/sipp-runner.js';
 import { makeTestLab, type TestLab } from '../../integration/lab/lab-cli.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -28,13 +28,6 @@ const IMSI_DEREG = '001010000000080';
 const IMSI_SQN = '001010000000079';
 // one SIPp port per subscriber: the P-CSCF finds a UE by contact host:port
 const PORT: Record<string, string> = { [IMSI]: '5060', [IMSI_DEREG]: '5062', [IMSI_SQN]: '5064' };
-
-function opc(k: Buffer, op: Buffer): Buffer {
-  const c = createCipheriv('aes-128-ecb', k, null);
-  c.setAutoPadding(false);
-  const e = Buffer.concat([c.update(op), c.final()]);
-  return Buffer.from(e.map((b, i) => b ^ op[i]));
-}
 
 interface Status {
   pcscf: { address: string; port: number }; deadPcscf: { address: string; address6: string };
@@ -76,38 +69,28 @@ describe('imsd-lab network-side actions with SIPp as the UE', function () {
   });
 
   /**
-   * SIPp 3.6.1 (Debian sip-tester) computes Digest-AKAv1-MD5 with RES cut at its first zero byte
-   * (RFC 3310 3.1: the password is all of RES), so for about 3 % of RANDs its second REGISTER is
-   * rightly refused with 403. True only when this run met exactly that: SIPp got the 403 to
-   * CSeq 2 REGISTER and RES (TS 35.206 f2, from the test's own K/OPc) for the RAND of the nonce it
-   * answered has a zero byte. RES itself is never printed.
-   */
-  function sippAkaDefect(name: string, errors: string): boolean {
-    if (!/received 'SIP\/2\.0 403 [^']*CSeq: 2 REGISTER/.test(read(errors))) return false;
-    const trace = readdirSync(dir).filter((f) => f.startsWith(`${name}_`) && f.endsWith('_messages.log')).map((f) => read(join(dir, f))).join('');
-    const nonce = [...trace.matchAll(/WWW-Authenticate: Digest [^\r\n]*nonce="([^"]+)"/g)].at(-1)?.[1];
-    if (!nonce) return false;
-    const k = Buffer.from(K_TEXT);
-    const rand = Buffer.from(nonce, 'base64').subarray(0, 16);
-    return milenage(k, opc(k, Buffer.from(OP_TEXT)), rand, Buffer.alloc(6), Buffer.from(AMF_TEXT)).res.includes(0);
-  }
-
-  /**
    * SIPp as a UE that registers: resolves once SIPp logged REGISTERED or ended. A run that ended on
-   * the SIPp defect above (and on nothing else) is followed by a new run (new call, new RAND from the
-   * HSS), at most 3 runs; any other outcome is the test's to judge.
+   * SIPp 3.6.1's RES zero-byte defect (tests/helpers/sipp-runner.ts, and on nothing else) is
+   * followed by a new run, at most 3 runs; any other outcome is the test's to judge.
    */
   async function sippRegistering(target: string, name: string, extra: string[], tail = '', imsi = IMSI): Promise<ReturnType<typeof sipp>> {
-    for (let attempt = 1; ; attempt++) {
-      const run = sipp(target, `${name}-${attempt}`, extra, tail, imsi);
-      let ended = false;
-      void run.done.then(() => (ended = true));
-      while (!ended && !read(run.log).includes('REGISTERED')) await new Promise((r) => setTimeout(r, 100));
-      if (!ended || attempt === 3) return run;
-      await run.done;
-      if (!sippAkaDefect(`${name}-${attempt}`, run.errors)) return run;
-      console.log(`      SIPp run ${name}-${attempt} met the SIPp 3.6.1 RES zero-byte defect (403 to its REGISTER); a new run`);
-    }
+    const secrets = { k: Buffer.from(K_TEXT), op: Buffer.from(OP_TEXT), amf: Buffer.from(AMF_TEXT) };
+    return runUntilNoSippAkaDefect(
+      async (attempt) => {
+        const run = sipp(target, `${name}-${attempt}`, extra, tail, imsi);
+        let ended = false;
+        void run.done.then(() => (ended = true));
+        while (!ended && !read(run.log).includes('REGISTERED')) await new Promise((r) => setTimeout(r, 100));
+        if (ended) await run.done;
+        return { run, ended, attempt };
+      },
+      ({ run, ended, attempt }) => {
+        if (!ended) return false;
+        const trace = readdirSync(dir).filter((f) => f.startsWith(`${name}-${attempt}_`) && f.endsWith('_messages.log')).map((f) => read(join(dir, f))).join('');
+        return sippAkaDefectProven(secrets, { errors: read(run.errors), trace });
+      },
+      { name },
+    ).then((r) => r.run);
   }
 
   /** Start SIPp in the UE namespace; resolves with its exit code once it ends. */

@@ -11,6 +11,8 @@ export interface CapturedPacket {
   protocols: string;
   /** SIP request method or "<status> <method>" of a response, '' when not SIP. */
   sip: string;
+  /** the ESP SPI, for ESP packets */
+  spi?: number;
 }
 
 export interface EspVerdict {
@@ -29,16 +31,17 @@ export function tsharkPackets(pcap: string, ue: string, pcscf: string): Promise<
   const args = [
     '-r', pcap, '-o', 'esp.enable_null_encryption_decode_heuristic:TRUE', '-Y', filter, '-T', 'fields', '-E', 'separator=\t',
     '-e', 'frame.number', '-e', 'frame.time_epoch', '-e', 'ip.src', '-e', 'ip.dst', '-e', 'frame.protocols',
-    '-e', 'sip.Method', '-e', 'sip.Status-Code', '-e', 'sip.CSeq.method',
+    '-e', 'sip.Method', '-e', 'sip.Status-Code', '-e', 'sip.CSeq.method', '-e', 'esp.spi',
   ];
   return new Promise((res, rej) =>
     execFile('tshark', args, { maxBuffer: 64 << 20 }, (e, out, err) => {
       if (e) return rej(new Error(`tshark ${pcap}: ${err || e.message}`));
       res(out.split('\n').filter((l) => l.trim()).map((l) => {
-        const [frame, time, src, dst, protocols, method, status, cseq] = l.split('\t');
+        const [frame, time, src, dst, protocols, method, status, cseq, spi] = l.split('\t');
         return {
           frame: Number(frame), time: Number(time), src: src ?? '', dst: dst ?? '', protocols: protocols ?? '',
           sip: status ? `${status} ${cseq ?? ''}` : (method ?? ''),
+          ...(spi ? { spi: Number(spi.split(',')[0]) } : {}),
         };
       }));
     }),

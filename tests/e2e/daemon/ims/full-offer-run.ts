@@ -1,7 +1,9 @@
 // Runs inside User-Mode Linux for registration-full-offer-uml.test.ts: the lab with IPsec, a capture
 // on the UE's veth, and imsd's registration CLI with its default (full, four-pair) sec-agree offer,
 // which makes REGISTER larger than 1300 bytes and so goes over TCP (RFC 3261 18.1.1). Registers,
-// notes the SAs and the chosen pair, de-registers, writes <work>/full-offer.json, tears down.
+// notes the SAs and the chosen pair, re-registers once (a new challenge, so a new SA set on a new
+// port-c, TS 33.203 7.4, its REGISTERs over TCP too), de-registers, writes <work>/full-offer.json,
+// tears down.
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -24,6 +26,10 @@ export interface FullOfferResult {
   finalState?: string;
   /** wall-clock window of the full-offer registration, seconds since the epoch */
   window?: [number, number];
+  /** the re-registration: states after it started, the SPIs before it and after the old set's grace */
+  reregistered?: boolean;
+  spisBefore?: number[];
+  spisAfter?: number[];
   /** a second registration offering aes-cbc only (forces the P-CSCF to choose it) */
   aes?: { ok: boolean; error?: string; states: string[]; secAgree?: { alg: string; ealg: string }; encAlgs?: string[]; xfrmStatesAfterStop?: number; finalState?: string };
 }
@@ -44,13 +50,23 @@ async function main(plan: FullOfferPlan): Promise<void> {
       // no "offer": the default, every pair (hmac-sha-1-96 / hmac-md5-96 × null / aes-cbc)
       const cli = new RegistrationCli({
         namespace: n.ueNs, workDir: plan.work, name: 'full-offer',
-        config: { pcscf: o.coreV4, ue: o.ueV4, imsi: '001010000000001', mncLength: 2, k: K, opc: OPC, secAgree: 'ipsec-3gpp', sqnStateFile: join(plan.work, 'sqn.json'), logLevel: 'debug' },
+        // 20 s asked, 18 granted: the re-registration starts 9 s after the 200
+        config: { pcscf: o.coreV4, ue: o.ueV4, imsi: '001010000000001', mncLength: 2, k: K, opc: OPC, secAgree: 'ipsec-3gpp', sqnStateFile: join(plan.work, 'sqn.json'), logLevel: 'debug',
+          expires: 20, oldSaSetGraceMs: 2000 },
       });
+      const spis = async (): Promise<number[]> => [...(await run(['ip', '-n', n.ueNs, 'xfrm', 'state', 'list'])).matchAll(/spi 0x([0-9a-f]+)/g)].map((m) => parseInt(m[1]!, 16)).sort((a, b) => a - b);
       try {
         const reg = await cli.waitFor((s) => s.state === 'registered', 60_000);
         r.secAgree = reg.secAgree as { alg: string; ealg: string } | undefined;
         await sleep(3000);
         r.xfrmStatesWhileRegistered = (await run(['ip', '-n', n.ueNs, 'xfrm', 'state', 'list'])).split('\n').filter((l) => l.startsWith('src ')).length;
+        r.spisBefore = await spis();
+        const from = cli.states.length;
+        await cli.waitFor((s) => s.state === 'reregistering', 30_000, from);
+        await cli.waitFor((s) => s.state === 'registered', 60_000, from);
+        r.reregistered = true;
+        await sleep(2000 + 1500);
+        r.spisAfter = await spis();
         await cli.stop();
         r.finalState = cli.stateNames.at(-1);
         r.xfrmStatesAfterStop = (await run(['ip', '-n', n.ueNs, 'xfrm', 'state', 'list'])).split('\n').filter((l) => l.startsWith('src ')).length;

@@ -13,7 +13,7 @@ import { command, file, requirePrerequisites, root } from '../../../helpers/prer
 import type { FullOfferPlan, FullOfferResult } from './full-offer-run.js';
 
 describe('imsd registration with the full sec-agree offer over TCP, ESP inside User-Mode Linux', function () {
-  this.timeout(240_000);
+  this.timeout(300_000);
   const work = mkdtempSync(join(tmpdir(), 'imsdt-regfull-'));
   const prefix = `rf${randomBytes(3).toString('hex')}`;
   let result: FullOfferResult;
@@ -28,7 +28,7 @@ ${process.execPath} --import tsx ${join(REPO, 'tests/e2e/daemon/ims/full-offer-r
 echo "RUN-RC $?"
 echo "NETNS-LEFT $(ls /run/netns 2>/dev/null | grep -c ${prefix})"
 `;
-    const r = await runInUml(script, join(work, 'uml'), { timeoutMs: 200_000 });
+    const r = await runInUml(script, join(work, 'uml'), { timeoutMs: 260_000 });
     console_ = r.output;
     assert.ok(existsSync(join(work, 'full-offer.json')), `no result from inside UML: ${r.output.slice(-3000)}`);
     result = JSON.parse(readFileSync(join(work, 'full-offer.json'), 'utf8')) as FullOfferResult;
@@ -65,6 +65,22 @@ echo "NETNS-LEFT $(ls /run/netns 2>/dev/null | grep -c ${prefix})"
       const protectedRegister = v.espSipAfter.find((p) => p.sip === 'REGISTER');
       assert.ok(protectedRegister, `a REGISTER in ESP: ${v.espSipAfter.map((p) => p.sip).join(', ')}`);
       assert.ok(protectedRegister.protocols.split(':').includes('tcp'), `the protected REGISTER: ${protectedRegister.protocols}`);
+    }
+  });
+
+  it('re-registers over TCP with a new SA set (TS 33.203 7.4): its REGISTER and 200 over TCP in the new set\'s ESP, only the new set after', async () => {
+    assert.ok(result.reregistered, `${result.error}\n${console_.slice(-2500)}`);
+    assert.equal(result.spisBefore?.length, 4);
+    assert.equal(result.spisAfter?.length, 4, `after the old set's grace: ${result.spisAfter?.join(' ')}`);
+    assert.ok(result.spisBefore!.every((x) => !result.spisAfter!.includes(x)), 'fresh SPIs');
+    const packets = (await tsharkPackets(result.uePcap, result.ueAddress, result.pcscf)).filter((p) => p.time >= result.window![0] && p.time <= result.window![1]);
+    const v = espVerdict(packets, result.ueAddress, result.pcscf);
+    assert.deepEqual(v.cleartextAfter.map((p) => `${p.frame} ${p.sip}`), [], 'cleartext SIP after the 401');
+    const overNew = v.espSipAfter.filter((p) => p.spi !== undefined && result.spisAfter!.includes(p.spi));
+    for (const m of ['REGISTER', '200 REGISTER']) {
+      const p = overNew.find((x) => x.sip === m);
+      assert.ok(p, `${m} over the new set: ${overNew.map((x) => x.sip).join(', ')}`);
+      assert.ok(p.protocols.split(':').includes('tcp'), `${m} over TCP: ${p.protocols}`);
     }
   });
 

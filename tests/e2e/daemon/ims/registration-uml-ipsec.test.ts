@@ -3,12 +3,12 @@
 // one UML boot runs the scenarios of tests/helpers/lab-ue/lab-run.ts — sec-agree registration with
 // the reg-event subscription and de-registration on SIGTERM, a resync (HSS SQN far ahead of the
 // SIM), a P-CSCF list whose first entry never answers, and a reg-event NOTIFY with a malformed
-// reginfo body (over the SAs), and the lab's network-initiated de-registration ("rejected").
-// (Not here: a second registration of the same UE contact — re-registration, or registering again
-// after "deactivated": against Kamailio 5.6.3 the 200 OK comes over the old SA pair, which imsd has
-// already removed, and it never completes.) Checked here on the host: the states,
-// the UE's SAs while registered and none after shutdown, and in the captures (UE side and core
-// side) that after the P-CSCF's 401 every SIP packet between UE and P-CSCF is ESP.
+// reginfo body (over the SAs), the lab's network-initiated de-registration ("rejected", and
+// "deactivated" then registering again), and a re-authenticating re-registration with the SA
+// make-before-break of TS 33.203 7.4 (a new SA set on a new port_uc while the old set stays, the
+// old one removed after the 200 and its grace). Checked here on the host: the states, the UE's SAs
+// while registered and none after shutdown, and in the captures (UE side and core side) that after
+// the P-CSCF's 401 every SIP packet between UE and P-CSCF is ESP.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -24,7 +24,7 @@ const K = '465b5ce8b199b49faa5f0a2ee238a6bc';
 const OPC = 'cd63cb71954a9f4e48a5994e37a02baf';
 
 describe('imsd registration against the lab with ESP inside User-Mode Linux', function () {
-  this.timeout(330_000);
+  this.timeout(450_000);
   const work = mkdtempSync(join(tmpdir(), 'imsdt-reguml-'));
   const prefix = `ru${randomBytes(3).toString('hex')}`;
   let result: LabRunResult;
@@ -38,14 +38,14 @@ describe('imsd registration against the lab with ESP inside User-Mode Linux', fu
   before(async function () {
     requirePrerequisites(this, [root(), command('linux.uml'), command('kamailio'), command('baresip'), command('tcpdump'),
       command('tshark'), file('/usr/lib/uml/modules')]);
-    const plan: LabRunPlan = { runDir: join(work, 'lab'), prefix, work, ipsec: true, slow: true, scenarios: ['register', 'ni-rejected', 'resync', 'dead-pcscf', 'malformed-reginfo'] };
+    const plan: LabRunPlan = { runDir: join(work, 'lab'), prefix, work, ipsec: true, slow: true, scenarios: ['register', 'reregister', 'ni-deactivated', 'ni-rejected', 'resync', 'dead-pcscf', 'malformed-reginfo'] };
     writeFileSync(join(work, 'plan.json'), JSON.stringify(plan));
     const script = `cd ${REPO}
 ${process.execPath} --import tsx ${join(REPO, 'tests/helpers/lab-ue/lab-run.ts')} ${join(work, 'plan.json')}
 echo "LABRUN-RC $?"
 echo "NETNS-LEFT $(ls /run/netns 2>/dev/null | grep -c ${prefix})"
 `;
-    const r = await runInUml(script, join(work, 'uml'), { timeoutMs: 300_000 });
+    const r = await runInUml(script, join(work, 'uml'), { timeoutMs: 420_000 });
     console_ = r.output;
     assert.ok(existsSync(join(work, 'result.json')), `no result from inside UML: ${r.output.slice(-3000)}`);
     result = JSON.parse(readFileSync(join(work, 'result.json'), 'utf8')) as LabRunResult;
@@ -54,7 +54,8 @@ echo "NETNS-LEFT $(ls /run/netns 2>/dev/null | grep -c ${prefix})"
   after(() => {
     // the namespaces lived in the UML kernel; /etc/netns and the run dir are on the shared file system
     for (const ns of [`${prefix}-core`, `${prefix}-ue`]) rmSync(join('/etc/netns', ns), { recursive: true, force: true });
-    rmSync(work, { recursive: true, force: true });
+    if (process.env.IMSD_KEEP_TEST_WORK) console.log(`      work dir kept: ${work}`);
+    else rmSync(work, { recursive: true, force: true });
   });
 
   it('registers with sec-agree: 401 → SAs → protected REGISTER → 200, subscribes, de-registers on SIGTERM and leaves no SA or policy', () => {
@@ -97,6 +98,59 @@ echo "NETNS-LEFT $(ls /run/netns 2>/dev/null | grep -c ${prefix})"
       for (const m of ['REGISTER', '200 REGISTER', 'SUBSCRIBE', 'NOTIFY']) assert.ok(sip.includes(m), `${where}: no ${m} in ESP: ${sip.join(', ')}`);
       console.log(`      ${where}: ${v.espSipAfter.length} SIP packets in ESP after the 401, 0 in clear`);
     }
+  });
+
+  it('re-authenticating re-registration over ESP, make before break (TS 33.203 7.4): both sets during the exchange, only the new one after', () => {
+    const s = scenario('reregister');
+    assert.ok(s.ok, `${s.error}\n${console_.slice(-2500)}`);
+    const i = s.states.indexOf('reregistering');
+    assert.ok(i > 0 && s.states.slice(i).includes('registered'), s.states.join(' → '));
+    assert.ok(s.grantedExpires! >= 8 && s.grantedExpires! <= 30, String(s.grantedExpires));
+    assert.equal(s.spisBefore?.length, 4, `the first set: ${s.spisBefore?.join(' ')}`);
+    assert.equal(s.xfrmStatesDuringExchange, 8, 'old and new set (4 SAs each) side by side while re-registering');
+    assert.equal(s.spisRightAfter?.length, 8, `right after the 200 the old set is still there: ${s.spisRightAfter?.join(' ')}`);
+    assert.equal(s.spisAfter?.length, 4, `after the grace only the new set: ${s.spisAfter?.join(' ')}`);
+    assert.ok(s.spisBefore!.every((x) => !s.spisAfter!.includes(x)), 'the new set has fresh SPIs on both sides');
+    assert.ok(s.spisBefore!.every((x) => s.spisRightAfter!.includes(x)) && s.spisAfter!.every((x) => s.spisRightAfter!.includes(x)));
+    assert.equal(s.finalState, 'deregistered');
+    assert.equal(s.exitCode, 0);
+    assert.equal(s.xfrmStatesAfterStop, 0, 'no SA left after shutdown');
+    assert.equal(s.xfrmPoliciesAfterStop, 0, 'no policy left after shutdown');
+    const log = readFileSync(join(work, 'reregister.log'), 'utf8');
+    // the new set was installed before the old one was removed, and that only after the 200
+    const installed2 = log.indexOf('set 2 installed');
+    const inUse2 = log.search(/SA set in use set=2\b/);
+    const removed1 = log.indexOf('set 1 removed');
+    assert.ok(installed2 > 0 && inUse2 > installed2 && removed1 > inUse2, `order in the log: install 2 @${installed2}, in use @${inUse2}, remove 1 @${removed1}`);
+    console.log(`      figure: re-registered (with a new challenge and SA set) ${s.reregisteredAfterMs} ms after registering, granted ${s.grantedExpires} s, inside UML`);
+  });
+
+  it('after the re-registration, the SIP between UE and P-CSCF is ESP, and a reg-event NOTIFY arrives over the new set', async () => {
+    const s = scenario('reregister');
+    const packets = (await tsharkPackets(result.uePcap, result.ueAddress, result.pcscf)).filter((p) => p.time >= s.window[0] && p.time <= s.window[1]);
+    const v = espVerdict(packets, result.ueAddress, result.pcscf);
+    assert.ok(v.challengeAt !== undefined, 'the first 401 is in the UE-side capture');
+    assert.deepEqual(v.cleartextAfter.map((p) => `${p.frame} ${p.src}→${p.dst} ${p.sip}`), [], 'cleartext SIP after the 401');
+    const sip = v.espSipAfter.map((p) => p.sip);
+    assert.ok(sip.filter((m) => m === '401 REGISTER').length >= 1, `the re-registration's 401 over the old set: ${sip.join(', ')}`);
+    const overNew = v.espSipAfter.filter((p) => p.spi !== undefined && s.spisAfter!.includes(p.spi));
+    const kinds = overNew.map((p) => p.sip);
+    assert.ok(kinds.includes('REGISTER') && kinds.includes('200 REGISTER'), `the protected REGISTER and its 200 over the new set: ${kinds.join(', ')}`);
+    const notify = overNew.find((p) => p.sip === 'NOTIFY' && p.dst === result.ueAddress);
+    assert.ok(notify, `a NOTIFY over the new set: ${overNew.map((p) => `${p.sip}/0x${p.spi!.toString(16)}`).join(', ')}`);
+    assert.ok(overNew.some((p) => p.sip === '200 NOTIFY' && p.time > notify.time), 'and its 200, over the new set');
+  });
+
+  it('network-initiated de-registration "deactivated": the UE answers 200 and registers again with a new SA set', () => {
+    const s = scenario('ni-deactivated');
+    assert.ok(s.ok, `${s.error}\n${console_.slice(-2500)}`);
+    assert.equal(s.notifyAnswer, 'SIP/2.0 200 OK');
+    assert.deepEqual(s.statesAfterDereg?.map((x) => x.state).slice(0, 3), ['registering', 'authenticating', 'registered'], JSON.stringify(s.statesAfterDereg));
+    assert.equal(s.spisReregistered?.length, 4, `one new set: ${s.spisReregistered?.join(' ')}`);
+    assert.equal(s.xfrmStatesWhileRegistered, 4);
+    assert.equal(s.finalState, 'deregistered');
+    assert.equal(s.xfrmStatesAfterStop, 0);
+    assert.equal(s.xfrmPoliciesAfterStop, 0);
   });
 
   it('network-initiated de-registration "rejected" over the SAs: the UE answers 200, stays off, removes its SAs', () => {

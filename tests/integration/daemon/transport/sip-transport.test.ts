@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import { once } from 'node:events';
 import net from 'node:net';
+import type { SipRequest } from '../../../../daemon/sip/message.js';
 import { createResponse } from '../../../../daemon/sip/response.js';
 import { SipTransport } from '../../../../daemon/transport/sip-transport.js';
 import type { InvalidReceived } from '../../../../daemon/transport/transport.js';
@@ -72,6 +73,50 @@ for (const addr of ['127.0.0.1', '::1']) {
       const m = await nextMessage(a);
       assert.equal(m.connectionId, first.connectionId);
     });
+
+    for (const protocol of ['udp', 'tcp'] as const) {
+      it(`${protocol}: a second client port (TS 33.203 7.4): per peer, then the default; the old one closes with its connections`, async () => {
+        const c = await SipTransport.open({ localAddress: addr, portS: 0 });
+        try {
+          const first = a.portC!;
+          const second = await a.addClientPort();
+          assert.notEqual(second, first);
+          assert.deepEqual(a.clientPorts, [first, second]);
+          const toB = { address: addr, port: b.portS, protocol };
+          const toC = { address: addr, port: c.portS, protocol };
+          const from = async (t: SipTransport, dest: typeof toB, cseq: number): Promise<number> => {
+            const got = nextMessage(t);
+            await a.send(request('OPTIONS', 'x@y', { address: addr, port: a.portS }, cseq), dest);
+            const r = await got;
+            // and the answer finds its way back to that port
+            const back = nextMessage(a);
+            await t.send(createResponse(r.message as SipRequest, 200, { toTag: 't' }), { address: r.remote.address, port: r.remote.port, protocol }, { connectionId: r.connectionId });
+            const res = await back;
+            assert.equal(res.local.port, r.remote.port);
+            return r.remote.port;
+          };
+          assert.equal(await from(b, toB, 1), first, 'the default before any switch');
+          a.useClientPort(second, toC);
+          assert.equal(await from(c, toC, 2), second, 'the peer with a port of its own');
+          assert.equal(await from(b, toB, 3), first, 'the others keep the default');
+          a.useClientPort(second);
+          assert.equal(await from(b, toB, 4), second, 'the new default; TCP opens a new connection from it');
+          await a.closeClientPort(first);
+          assert.deepEqual(a.clientPorts, [second]);
+          assert.equal(await from(b, toB, 5), second);
+          // the default one only closes once replaced
+          const third = await a.addClientPort();
+          await a.closeClientPort(second);
+          assert.deepEqual(a.clientPorts, [second, third]);
+          a.useClientPort(third);
+          await new Promise((r) => setTimeout(r, 20));
+          assert.deepEqual(a.clientPorts, [third]);
+          assert.equal(await from(c, toC, 6), third, 'the per-peer port went with its socket');
+        } finally {
+          await c.close();
+        }
+      });
+    }
 
     it('answers RFC 5626 CRLF keep-alive pings with a pong', async () => {
       const pong = once(a, 'pong');

@@ -80,6 +80,40 @@ describe('ims/call service: originating calls (TS 24.229 5.1.3, IR.92)', () => {
     assert.equal(h.service.calls.length, 0);
   });
 
+  it('voice bearer lost during an active call: kept when it returns within the grace time, else BYE with reason network', async () => {
+    h = await harness();
+    h.onPeerInvite = (call) => {
+      call.progress(183, { reliable: true, body: { body: peerAnswer() } });
+      queueMicrotask(() => {
+        call.session!.handlers.onOffer = () => ({ body: peerAnswer({ currLocal: 'sendrecv', currRemote: 'sendrecv' }) });
+      });
+    };
+    const info = await h.service.dial('+15559999', '');
+    await h.net.flush();
+    h.driver.addBearer({ id: 6, qci: 1, filters: [] });
+    await h.net.flush();
+    h.peerCalls[0]!.accept();
+    await h.net.flush();
+    assert.equal(h.service.calls[0]!.state, 'active');
+    // lost and back within 10 s (a handover): the call stays
+    h.driver.dropBearer(6);
+    await h.net.run(6000, 500);
+    h.driver.addBearer({ id: 7, qci: 1, filters: [] });
+    await h.net.run(12_000, 500);
+    assert.equal(h.service.calls[0]?.state, 'active');
+    assert.ok(!h.net.sequence().includes('ue>peer BYE'));
+    // lost for good: BYE once the grace time is over
+    h.driver.dropBearer(7);
+    await h.net.run(9000, 500);
+    assert.ok(!h.net.sequence().includes('ue>peer BYE'), 'not before 10 s');
+    await h.net.run(2000, 500);
+    assert.ok(h.net.sequence().includes('ue>peer BYE'), h.net.sequence().join(', '));
+    const removed = h.events.find((e) => e.event === 'removed' && e.call.id === info.id)!;
+    assert.equal(removed.call.disconnectReason, 'network');
+    assert.equal(removed.call.information, 'voice bearer (QCI 1) lost');
+    assert.deepEqual(h.driver.mediaLog.map((m) => m.op), ['start', 'stop']);
+  });
+
   it('P-Early-Media: sendrecv on 180 tells the dialer the network plays ringback (RFC 5009)', async () => {
     h = await harness();
     // the core builds the 180: add the header as the network would on its way

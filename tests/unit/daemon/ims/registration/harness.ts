@@ -80,13 +80,20 @@ export class Harness {
     return this.of('send').map((a) => a.request);
   }
 
-  /** answer the pending allocate-spis */
-  spis(): { spiC: number; spiS: number } {
+  /** answer the pending allocate-spis (with a new client port 6200, 6201, … when asked for one) */
+  spis(): { spiC: number; spiS: number; portC?: number } {
     const a = this.last('allocate-spis');
-    const s = { spiC: this.#nextSpi, spiS: this.#nextSpi + 1 };
+    const s = { spiC: this.#nextSpi, spiS: this.#nextSpi + 1, ...(a.clientPort ? { portC: this.#nextPort++ } : {}) };
     this.#nextSpi += 2;
     this.machine.spisAllocated(a.token, s);
     return s;
+  }
+
+  #nextPort = 6200;
+
+  /** client ports the machine released */
+  get releasedPorts(): number[] {
+    return this.of('release-client-port').map((a) => a.port);
   }
 
   /** answer the last request with `status` and extra headers */

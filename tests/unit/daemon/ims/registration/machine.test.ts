@@ -199,37 +199,221 @@ describe('ims/registration RegistrationMachine (TS 24.229 5.1.1, TS 33.203)', ()
       assert.equal(h.state, 'reregistering');
     });
 
-    it('re-authentication: new SAs carry the answer; the old set (same ports) is removed before the new one is installed', () => {
-      const h = new Harness();
+    const NEW_SERVER = SERVER.replace('spi-c=4001;spi-s=4002;port-c=5103;port-s=5203', 'spi-c=4011;spi-s=4012;port-c=5113;port-s=5213');
+
+    /** registered for 3600 s over set 1 (port_uc 6100), then the refresh challenged and the new set installed */
+    function reauthenticate(h: Harness): void {
       h.register(3600);
       h.clock.advance(3000_000);
-      const spis = h.spis();
-      h.challenge([SERVER.replace('spi-c=4001;spi-s=4002', 'spi-c=4011;spi-s=4012')]);
+      h.spis();
+      h.challenge([NEW_SERVER]);
       h.akaOk();
-      assert.equal(h.last('install-sas').spec.ue.spiC, spis.spiC);
-      const order = h.actions.filter((a) => a.kind === 'remove-sas' || a.kind === 'install-sas').map((a) => (a.kind === 'remove-sas' ? `remove ${a.set.id}` : 'install'));
-      assert.deepEqual(order, ['install', 'remove 1', 'install'], 'break before make: the policies use the same ports');
+      h.install();
+    }
+
+    it('re-authentication, make before break (TS 33.203 7.4): a new port_uc and SPIs, both sets during the exchange, the old one goes after the 200', () => {
+      const h = new Harness(config({ oldSaSetGraceMs: 5000 }));
+      h.register(3600);
+      h.clock.advance(3000_000);
+      assert.equal(h.last('allocate-spis').clientPort, true, 'port_uc 6100 carried set 1: a new one is needed');
+      const spis = h.spis();
+      assert.equal(spis.portC, 6200);
+      const re = h.last('send');
+      // the refresh goes over the current set (from its port_uc) and offers the next set's values
+      assert.equal(re.flow, 'protected');
+      assert.equal(re.portC, 6100);
+      assert.deepEqual(re.dest, { address: '10.0.0.1', port: 5203 });
+      assert.ok(hdr(re.request, 'Security-Client').every((v) => v.includes(`spi-c=${spis.spiC};spi-s=${spis.spiS};port-c=6200;port-s=6101`)), hdr(re.request, 'Security-Client').join());
+      assert.match(re.request.headers.get('Contact')!, /10\.0\.0\.2:6101/, 'Contact keeps port_us');
+      h.challenge([NEW_SERVER]);
+      h.akaOk();
+      const spec = h.last('install-sas').spec;
+      assert.deepEqual(spec.ue, { address: '10.0.0.2', portC: 6200, portS: 6101, spiC: spis.spiC, spiS: spis.spiS });
+      assert.equal(spec.pcscf.portS, 5213);
+      assert.equal(h.of('remove-sas').length, 0, 'the old set stays while the new one is set up');
       h.install();
       const a = h.last('send');
       assert.equal(a.flow, 'protected');
-      assert.equal(a.dest.port, 5203);
-      assert.match(hdr(a.request, 'Security-Verify')[0]!, /spi-c=4011/);
-      assert.deepEqual(h.leaked, [2]);
+      assert.equal(a.portC, 6200, 'the protected REGISTER leaves from the new port_uc');
+      assert.deepEqual(a.dest, { address: '10.0.0.1', port: 5213 });
+      assert.deepEqual(hdr(a.request, 'Security-Verify'), [NEW_SERVER]);
+      assert.deepEqual(h.leaked, [1, 2], 'both sets exist during the exchange');
+      assert.deepEqual(h.machine.destination('protected'), { address: '10.0.0.1', port: 5203 }, 'other requests keep the old set until the 200');
       h.ok(3600);
-      assert.deepEqual(h.leaked, [2]);
       assert.equal(h.state, 'registered');
+      assert.equal(h.last('sa-set-in-use').set.id, 2);
+      assert.deepEqual(h.machine.destination('protected'), { address: '10.0.0.1', port: 5213 });
+      assert.deepEqual(h.machine.snapshot.secAgree, { alg: 'hmac-sha-1-96', ealg: 'null' });
+      // the old set stays for the transactions that began on it, then goes with its client port
+      h.clock.advance(4999);
+      assert.deepEqual(h.leaked, [1, 2]);
+      assert.deepEqual(h.releasedPorts, []);
+      h.clock.advance(1);
+      assert.deepEqual(h.leaked, [2]);
+      assert.deepEqual(h.releasedPorts, [6100]);
+      assert.equal(h.of('subscribe').length, 1, 'the subscription carries on');
+      // the next re-authentication moves on to yet another port_uc
+      h.clock.advance(3000_000 - 5000);
+      assert.equal(h.last('allocate-spis').clientPort, true);
+      assert.equal(h.spis().portC, 6201);
+      assert.equal(h.last('send').portC, 6200);
     });
-  });
 
-  describe('failed re-registration: still registered until the registration expires', () => {
-    it('5xx: stays registered over the same SAs and subscription, retries after the back-off, then 200', () => {
+    it('a refresh that is not challenged keeps its set; the unused port_uc is offered again next time', () => {
       const h = new Harness();
       h.register(3600);
       h.clock.advance(3000_000);
       h.spis();
-      h.respond(500);
+      h.ok(3600);
+      assert.deepEqual(h.leaked, [1]);
+      assert.equal(h.of('sa-set-in-use').length, 1, 'only the initial set was taken into use');
+      h.clock.advance(3000_000);
+      assert.equal(h.of('allocate-spis').length, 3);
+      assert.equal(h.last('allocate-spis').clientPort, false, 'port_uc 6200 never carried a set');
+      h.spis();
+      assert.ok(hdr(h.last('send').request, 'Security-Client')[0]!.includes('port-c=6200'));
+      assert.deepEqual(h.releasedPorts, []);
+    });
+
+    it('the default grace for the old set is 64*T1 = 32 s', () => {
+      const h = new Harness();
+      reauthenticate(h);
+      h.ok(3600);
+      h.clock.advance(31_999);
+      assert.deepEqual(h.leaked, [1, 2]);
+      h.clock.advance(1);
+      assert.deepEqual(h.leaked, [2]);
+    });
+
+    it('a failed answer to the re-authentication keeps the old set: the new one and its port go, still registered', () => {
+      const h = new Harness();
+      reauthenticate(h);
+      h.respond(503);
       assert.equal(h.state, 'registered');
-      assert.deepEqual(h.machine.snapshot.lastFailure, { kind: 'server-error', reason: 'REGISTER failed', status: 500, statusText: 'Server Internal Error', retryInMs: 30000 });
+      assert.deepEqual(h.leaked, [1], 'the old set stays, the new one is removed');
+      assert.equal(h.of('sa-set-in-use').length, 1);
+      h.clock.advance(30_000);
+      assert.equal(h.state, 'reregistering');
+      assert.equal(h.last('allocate-spis').clientPort, true, 'port_uc 6200 carried the dropped set');
+      h.spis();
+      assert.deepEqual(h.releasedPorts, [6200]);
+      const a = h.last('send');
+      assert.equal(a.portC, 6100, 'over the old set');
+      assert.deepEqual(a.dest, { address: '10.0.0.1', port: 5203 });
+      assert.deepEqual(hdr(a.request, 'Security-Verify'), [SERVER]);
+    });
+
+    it('a transport error on the answer to the re-authentication: the same', () => {
+      const h = new Harness();
+      reauthenticate(h);
+      h.machine.requestFailed(h.last('send').token, 'transport', 'ECONNRESET');
+      assert.equal(h.state, 'registered');
+      assert.deepEqual(h.leaked, [1]);
+    });
+
+    it('stop during the exchange, or with a set still retiring, removes every set and client port it made', () => {
+      const h = new Harness();
+      reauthenticate(h);
+      h.machine.networkLost('PDN down');
+      assert.deepEqual(h.leaked, []);
+      const g = new Harness();
+      reauthenticate(g);
+      g.ok(3600);
+      assert.deepEqual(g.leaked, [1, 2]);
+      g.machine.deregister();
+      g.spis();
+      g.ok(0);
+      assert.equal(g.state, 'deregistered');
+      assert.deepEqual(g.leaked, [], 'the retiring set goes with the current one');
+      assert.ok(g.releasedPorts.includes(6100));
+      assert.equal(g.clock.pending, 0, 'no grace timer left');
+    });
+
+    it('registering again after "deactivated" offers a new port_uc (the P-CSCF keys the new set by it)', () => {
+      const h = new Harness();
+      h.register();
+      h.machine.reginfo(reginfo(1, 'terminated', 'deactivated'));
+      assert.equal(h.last('allocate-spis').clientPort, true);
+      h.spis();
+      assert.ok(hdr(h.last('send').request, 'Security-Client')[0]!.includes('port-c=6200;port-s=6101'));
+      assert.deepEqual(h.releasedPorts, [6100]);
+      h.challenge();
+      h.akaOk();
+      assert.equal(h.last('install-sas').spec.ue.portC, 6200);
+      h.install();
+      assert.equal(h.last('send').portC, 6200);
+      h.ok();
+      assert.equal(h.last('sa-set-in-use').set.ue.portC, 6200);
+    });
+  });
+
+  describe('failed re-registration (TS 24.229 5.1.1.4.1)', () => {
+    for (const status of [408, 500, 504]) {
+      it(`${status}: an initial registration at once, at the same P-CSCF; SAs gone, the subscription dropped without an un-SUBSCRIBE`, () => {
+        const h = new Harness();
+        h.register(3600);
+        const first = h.sent[0]!;
+        h.clock.advance(3000_000);
+        h.spis();
+        h.respond(status);
+        assert.equal(h.state, 'registering');
+        assert.equal(h.machine.snapshot.lastFailure?.status, status);
+        assert.deepEqual(h.leaked, []);
+        assert.deepEqual(h.of('unsubscribe').map((a) => a.silently), [true], 'no SA could carry an un-SUBSCRIBE');
+        h.spis();
+        const a = h.last('send');
+        assert.equal(a.flow, 'unprotected');
+        assert.deepEqual(a.dest, { address: '10.0.0.1', port: 5060 });
+        assert.notEqual(a.request.callId, first.callId, 'a new registration');
+        assert.equal(parseAuthorization(a.request.headers.get('Authorization')!).get('response'), '');
+        h.challenge();
+        h.akaOk();
+        h.install();
+        h.ok(3600);
+        assert.equal(h.state, 'registered');
+        assert.equal(h.of('subscribe').length, 2);
+      });
+    }
+
+    it('Timer F: an initial registration at once at the next P-CSCF of the list', () => {
+      const h = new Harness();
+      h.register(3600);
+      h.clock.advance(3000_000);
+      h.spis();
+      h.machine.requestFailed(h.last('send').token, 'timeout', 'Timer F');
+      assert.equal(h.state, 'registering');
+      assert.equal(h.machine.snapshot.lastFailure?.kind, 'timeout');
+      assert.deepEqual(h.leaked, []);
+      h.spis();
+      assert.deepEqual(h.last('send').dest, { address: '10.0.0.9', port: 5060 });
+      assert.equal(h.last('send').flow, 'unprotected');
+    });
+
+    it('Timer F or a 500 on the answer to a re-authentication: both SA sets go, an initial registration', () => {
+      for (const fail of ['timeout', '500'] as const) {
+        const h = new Harness();
+        h.register(3600);
+        h.clock.advance(3000_000);
+        h.spis();
+        h.challenge([SERVER.replace('spi-c=4001;spi-s=4002;port-c=5103;port-s=5203', 'spi-c=4011;spi-s=4012;port-c=5113;port-s=5213')]);
+        h.akaOk();
+        h.install();
+        assert.deepEqual(h.leaked, [1, 2]);
+        if (fail === 'timeout') h.machine.requestFailed(h.last('send').token, 'timeout', 'Timer F');
+        else h.respond(500);
+        assert.equal(h.state, 'registering', fail);
+        assert.deepEqual(h.leaked, [], fail);
+      }
+    });
+
+    it('503 (and other failures the clause does not name): stays registered over the same SAs and subscription, retries after the back-off, then 200', () => {
+      const h = new Harness();
+      h.register(3600);
+      h.clock.advance(3000_000);
+      h.spis();
+      h.respond(503);
+      assert.equal(h.state, 'registered');
+      assert.deepEqual(h.machine.snapshot.lastFailure, { kind: 'server-error', reason: 'REGISTER failed', status: 503, statusText: 'Service Unavailable', retryInMs: 30000 });
       assert.deepEqual(h.leaked, [1], 'the SA set stays');
       assert.equal(h.of('unsubscribe').length, 0);
       assert.deepEqual(h.machine.snapshot.impus.length > 0, true);
@@ -249,14 +433,14 @@ describe('ims/registration RegistrationMachine (TS 24.229 5.1.1, TS 33.203)', ()
       assert.equal(h.of('subscribe').length, 1);
     });
 
-    it('Timer F and transport errors: the same; Retry-After of a 503 wins', () => {
+    it('transport errors and a 4xx: the same; Retry-After of a 503 wins', () => {
       const h = new Harness();
       h.register(3600);
       h.clock.advance(3000_000);
       h.spis();
-      h.machine.requestFailed(h.last('send').token, 'timeout', 'Timer F');
+      h.respond(480);
       assert.equal(h.state, 'registered');
-      assert.equal(h.machine.snapshot.lastFailure?.kind, 'timeout');
+      assert.equal(h.machine.snapshot.lastFailure?.kind, 'unexpected-response');
       h.clock.advance(30_000);
       h.spis();
       h.machine.requestFailed(h.last('send').token, 'transport', 'ECONNREFUSED');
@@ -271,20 +455,6 @@ describe('ims/registration RegistrationMachine (TS 24.229 5.1.1, TS 33.203)', ()
       assert.deepEqual(h.leaked, [1]);
     });
 
-    it('a failure after re-authentication (the old set is already gone, break before make) backs off and leaks nothing', () => {
-      const h = new Harness();
-      h.register(3600);
-      h.clock.advance(3000_000);
-      h.spis();
-      h.challenge([SERVER.replace('spi-c=4001;spi-s=4002', 'spi-c=4011;spi-s=4012')]);
-      h.akaOk();
-      h.install();
-      h.respond(500);
-      // without an SA set nothing can be sent protected: an initial registration after the back-off
-      assert.equal(h.state, 'backoff');
-      assert.deepEqual(h.leaked, []);
-    });
-
     it('when no retry succeeds before the expiry: initial registration once the registration has run out', () => {
       const h = new Harness();
       h.register(1000);
@@ -293,7 +463,7 @@ describe('ims/registration RegistrationMachine (TS 24.229 5.1.1, TS 33.203)', ()
       for (;;) {
         assert.equal(h.state, 'reregistering');
         h.spis();
-        h.machine.requestFailed(h.last('send').token, 'timeout', 'Timer F');
+        h.machine.requestFailed(h.last('send').token, 'transport', 'ENETUNREACH');
         assert.equal(h.state, 'registered');
         const ms = h.machine.snapshot.lastFailure!.retryInMs!;
         waits.push(ms);

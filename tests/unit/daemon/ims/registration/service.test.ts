@@ -76,6 +76,8 @@ class ScriptedPcscf {
   server = '';
   subscribe: { req: SipRequest; from: Received['remote'] } | undefined;
   notifyCseq = 1;
+  /** challenge every refresh (a REGISTER with the current nonce again), as Kamailio's S-CSCF does */
+  challengeRefreshes = false;
 
   private constructor(
     readonly unprotected: SipTransport,
@@ -127,6 +129,7 @@ class ScriptedPcscf {
     if (msg.method === 'REGISTER') {
       const auth = parseAuthorization(msg.headers.get('Authorization')!);
       if (flow === 'unprotected' || auth.get('response') === '') return this.#reply(t, m, this.#challenge(msg));
+      if (this.challengeRefreshes && auth.get('nc') !== '00000001' && expires !== '0') return this.#reply(t, m, this.#challenge(msg));
       assert.deepEqual(msg.headers.getAll('Security-Verify'), [this.server]);
       const expected = computeResponse({ username: IMPI, realm: DOMAIN, password: this.xres!, method: 'REGISTER', uri: auth.get('uri')!, nonce: this.nonce, qop: 'auth', nc: parseInt(auth.get('nc')!, 16), cnonce: auth.get('cnonce')! });
       if (auth.get('response') !== expected || auth.get('nonce') !== this.nonce) return this.#reply(t, m, createResponse(msg, 403, { toTag: 'p1' }));
@@ -252,6 +255,46 @@ describe('ims/registration RegistrationService with sec-agree (loopback, scripte
     await again.close();
   });
 
+  it('re-authentication keeps the UserAgentCore: a new SA set on a new port-c carries the answer, then every request; the old set and its port go after the grace (TS 33.203 7.4)', async () => {
+    pcscf.challengeRefreshes = true;
+    // 4 s granted: the refresh at 2 s is challenged
+    reg = await startRegistration({ driver, sim, ipsec, pcscfPort: pcscf.unprotected.portS, localPort: 0, expires: 4, oldSaSetGraceMs: 300, timers: { T1: 100 } });
+    await until(reg, (x) => x.state === 'registered', 'registered');
+    const core = reg.sip!.core;
+    const first = ipsec.installed[0]!.ue;
+    const sendOptions = (): void => {
+      const h = new Headers();
+      h.append('Max-Forwards', 70);
+      h.append('From', `<${IMPU}>;tag=o${Date.now()}`);
+      h.append('To', '<sip:127.0.0.1>');
+      h.append('Call-ID', `options-${Date.now()}@127.0.0.1`);
+      h.append('CSeq', '1 OPTIONS');
+      reg!.sip!.core.sendRequest(new SipRequest('OPTIONS', parseUri('sip:127.0.0.1'), h, ''), {});
+    };
+    sendOptions();
+    await until(reg, (x) => x.state === 'reregistering', 'reregistering', 4000);
+    await until(reg, (x) => x.state === 'registered', 'registered again');
+    assert.equal(ipsec.installed.length, 2);
+    const second = ipsec.installed[1]!.ue;
+    assert.equal(second.portS, first.portS, 'port-s (Contact, Via) stays');
+    assert.notEqual(second.portC, first.portC, 'a new port-c');
+    assert.notEqual(second.spiC, first.spiC);
+    assert.deepEqual([...ipsec.live], [1, 2], 'the old set stays for its grace');
+    sendOptions();
+    await new Promise((r) => setTimeout(r, 100));
+    const from = (method: string): string[] => pcscf.protocols.filter((l) => l.startsWith(`protected ${method} `)).map((l) => l.split(' from ')[1]!);
+    // the refresh over the old set, the answer to its challenge over the new one
+    assert.deepEqual(from('REGISTER'), [first.portC, first.portC, second.portC].map(String), pcscf.protocols.join('\n'));
+    // (the unanswered first OPTIONS is retransmitted from where it began, RFC 3261 17.1.2.2)
+    assert.deepEqual([...new Set(from('OPTIONS'))], [first.portC, second.portC].map(String), 'the core\'s new requests move to the new set after the 200');
+    assert.strictEqual(reg.sip!.core, core, 'the same UserAgentCore (and its dialogs) for the whole session');
+    await new Promise((r) => setTimeout(r, 400));
+    assert.deepEqual([...ipsec.live], [2], 'the old set gone after its grace');
+    // its client port closed: it can be bound again
+    const probe = await SipTransport.open({ localAddress: '127.0.0.1', portS: first.portC });
+    await probe.close();
+  });
+
   it('with every algorithm pair offered, the protected REGISTER outgrows 1300 bytes and goes over TCP from port-c (RFC 3261 18.1.1)', async () => {
     reg = await startRegistration({ driver, sim, ipsec, pcscfPort: pcscf.unprotected.portS, localPort: 0, offer: [...FULL_OFFER] });
     await until(reg, (x) => x.state === 'registered', 'registered');
@@ -268,6 +311,24 @@ describe('ims/registration RegistrationService with sec-agree (loopback, scripte
     assert.ok(f.lastFailure!.retryInMs! <= 100);
     await squatter.close();
     await until(reg, (x) => x.state === 'registered', 'registered after the retry');
+  });
+
+  it('an IMS PDN the driver refuses at start is a failed state with a retry time, then asked for again until it comes up', async () => {
+    let refusals = 2;
+    const activate = driver.activateImsPdn.bind(driver);
+    driver.activateImsPdn = async () => {
+      if (refusals > 0) {
+        refusals -= 1;
+        throw new Error('not attached');
+      }
+      return activate();
+    };
+    reg = await startRegistration({ driver, sim, ipsec, pcscfPort: pcscf.unprotected.portS, localPort: 0, backoff: { baseSeconds: 0.05, maxSeconds: 0.1 } });
+    const f = await until(reg, (x) => x.state === 'failed', 'failed');
+    assert.match(f.lastFailure!.reason, /IMS PDN could not be activated: not attached/);
+    assert.ok(f.lastFailure!.retryInMs! <= 100);
+    await until(reg, (x) => x.state === 'registered', 'registered once the PDN comes up');
+    assert.equal(refusals, 0);
   });
 
   it('deregister() holds across PDN changes until register()', async () => {
