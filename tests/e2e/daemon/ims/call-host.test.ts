@@ -79,6 +79,7 @@ describe('imsd calls against the lab on the host (no IPsec)', function () {
     await farEnd('accept');
     const active = await ue.waitState(call.id, 'active');
     console.log(`      figure: dial → active ${active.at - t0} ms (far end answered by command)`);
+    await ue.waitFor((e) => e.event === 'media' && e.record?.op === 'start' && e.record.session?.callId === call.id, 5000, 0, 'startMedia');
     const media = ue.media(call.id);
     assert.equal(media[0]?.op, 'start');
     const s = media[0]!.session as { codec: { name: string; payloadType: number }; remoteAddress: string; remotePort: number };
