@@ -13,6 +13,14 @@ function response(h: Harness, what: string, n = 0): SipResponse {
   return request(h, what, n) as unknown as SipResponse;
 }
 
+/** the far end: a reliable 183 with its preconditions, and its QoS met in the answer to our UPDATE */
+function answerWithPreconditions(call: Parameters<NonNullable<Harness['onPeerInvite']>>[0]): void {
+  call.progress(183, { reliable: true, body: { body: peerAnswer() } });
+  queueMicrotask(() => {
+    call.session!.handlers.onOffer = () => ({ body: peerAnswer({ currLocal: 'sendrecv', currRemote: 'sendrecv' }) });
+  });
+}
+
 describe('ims/call service: originating calls (TS 24.229 5.1.3, IR.92)', () => {
   let h: Harness;
   afterEach(async () => h?.close());
@@ -31,12 +39,7 @@ describe('ims/call service: originating calls (TS 24.229 5.1.3, IR.92)', () => {
 
   it('INVITE with the IMS headers; 183 with preconditions → PRACK; voice bearer up → UPDATE (curr local sendrecv); 180 alerting; 200 active; far-end BYE', async () => {
     h = await harness();
-    h.onPeerInvite = (call) => {
-      call.progress(183, { reliable: true, body: { body: peerAnswer() } });
-      queueMicrotask(() => {
-        call.session!.handlers.onOffer = () => ({ body: peerAnswer({ currLocal: 'sendrecv', currRemote: 'sendrecv' }) });
-      });
-    };
+    h.onPeerInvite = answerWithPreconditions;
     const info = await h.service.dial('+15559999', '');
     assert.equal(info.state, 'dialing');
     assert.equal(info.lineIdentification, '+15559999');
@@ -82,12 +85,7 @@ describe('ims/call service: originating calls (TS 24.229 5.1.3, IR.92)', () => {
 
   it('voice bearer lost during an active call: kept when it returns within the grace time, else BYE with reason network', async () => {
     h = await harness();
-    h.onPeerInvite = (call) => {
-      call.progress(183, { reliable: true, body: { body: peerAnswer() } });
-      queueMicrotask(() => {
-        call.session!.handlers.onOffer = () => ({ body: peerAnswer({ currLocal: 'sendrecv', currRemote: 'sendrecv' }) });
-      });
-    };
+    h.onPeerInvite = answerWithPreconditions;
     const info = await h.service.dial('+15559999', '');
     await h.net.flush();
     h.driver.addBearer({ id: 6, qci: 1, filters: [] });
