@@ -62,6 +62,21 @@ const sdp = `v=0
 function moCall(o: LabOptions): string {
   const from = `<sip:${SIPP.msisdn}@${o.domain}>;tag=[pid]c[call_number]`;
   const to = `<sip:${FAR_END}@${o.domain};user=phone>`;
+  // RFC 3261 12.2.1.1: in the dialog the 200 OK set up (its route set, the peer's tag)
+  const inDialog = (method: 'ACK' | 'BYE', cseq: number, attrs = ''): string => `  <send${attrs}>
+    <![CDATA[
+      ${method} [next_url] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      [routes]
+      Max-Forwards: 70
+      From: ${from}
+      To: ${to}[peer_tag_param]
+      Call-ID: [call_id]
+      CSeq: ${cseq} ${method}
+      Content-Length: 0
+
+    ]]>
+  </send>`;
   return `<?xml version="1.0" encoding="ISO-8859-1" ?>
 <scenario name="bench UE MO call">
   <send retrans="500">
@@ -86,35 +101,9 @@ function moCall(o: LabOptions): string {
   <recv response="180" optional="true"/>
   <recv response="183" optional="true"/>
   <recv response="200" rrs="true"/>
-  <send>
-    <![CDATA[
-      ACK [next_url] SIP/2.0
-      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-      [routes]
-      Max-Forwards: 70
-      From: ${from}
-      To: ${to}[peer_tag_param]
-      Call-ID: [call_id]
-      CSeq: 1 ACK
-      Content-Length: 0
-
-    ]]>
-  </send>
+${inDialog('ACK', 1)}
   <pause milliseconds="50"/>
-  <send retrans="500">
-    <![CDATA[
-      BYE [next_url] SIP/2.0
-      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-      [routes]
-      Max-Forwards: 70
-      From: ${from}
-      To: ${to}[peer_tag_param]
-      Call-ID: [call_id]
-      CSeq: 2 BYE
-      Content-Length: 0
-
-    ]]>
-  </send>
+${inDialog('BYE', 2, ' retrans="500"')}
   <recv response="200"/>
 </scenario>
 `;
