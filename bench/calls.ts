@@ -22,6 +22,7 @@ import { addSubscriber } from '../lab/core/subscribers.js';
 import { imsdPaths, LAB_IMSD } from '../lab/core/ue.js';
 import { defaultOptions, names, type LabOptions } from '../lab/options.js';
 import { CallWatch, nowMs } from '../tests/e2e/daemon/main/call-watch.js';
+import { SIPP_OK_TO_LAST } from '../tests/helpers/sipp-scenario.js';
 import { sippRegisterScenario, sippSubscriber } from './sipp-ue.js';
 
 const N = Number(process.argv[2] ?? 200);
@@ -147,19 +148,7 @@ function mtCall(): string {
   </send>
   <recv request="ACK"/>
   <recv request="BYE"/>
-  <send>
-    <![CDATA[
-      SIP/2.0 200 OK
-      [last_Via:]
-      [last_From:]
-      [last_To:]
-      [last_Call-ID:]
-      [last_CSeq:]
-      Content-Length: 0
-
-    ]]>
-  </send>
-</scenario>
+${SIPP_OK_TO_LAST}</scenario>
 `;
 }
 
