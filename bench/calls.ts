@@ -112,40 +112,25 @@ ${inDialog('BYE', 2, ' retrans="500"')}
 
 /** MT: answer the far end's INVITE with 180 at once, then 200; the far end hangs up */
 function mtCall(): string {
+  // RFC 3261 12.1.1: both responses carry the INVITE's Record-Route, our To tag and our Contact
+  const toInvite = (status: string, tail: string): string => `  <send>
+    <![CDATA[
+      SIP/2.0 ${status}
+      [last_Via:]
+      [last_Record-Route:]
+      [last_From:]
+      [last_To:];tag=[pid]m[call_number]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Contact: <sip:${SIPP.imsi}@[local_ip]:[local_port]>
+      ${tail}
+    ]]>
+  </send>`;
   return `<?xml version="1.0" encoding="ISO-8859-1" ?>
 <scenario name="bench UE MT call">
   <recv request="INVITE" rrs="true"/>
-  <send>
-    <![CDATA[
-      SIP/2.0 180 Ringing
-      [last_Via:]
-      [last_Record-Route:]
-      [last_From:]
-      [last_To:];tag=[pid]m[call_number]
-      [last_Call-ID:]
-      [last_CSeq:]
-      Contact: <sip:${SIPP.imsi}@[local_ip]:[local_port]>
-      Content-Length: 0
-
-    ]]>
-  </send>
-  <send>
-    <![CDATA[
-      SIP/2.0 200 OK
-      [last_Via:]
-      [last_Record-Route:]
-      [last_From:]
-      [last_To:];tag=[pid]m[call_number]
-      [last_Call-ID:]
-      [last_CSeq:]
-      Contact: <sip:${SIPP.imsi}@[local_ip]:[local_port]>
-      Content-Type: application/sdp
-      Content-Length: [len]
-
-      ${sdp}
-
-    ]]>
-  </send>
+${toInvite('180 Ringing', 'Content-Length: 0\n')}
+${toInvite('200 OK', `Content-Type: application/sdp\n      Content-Length: [len]\n\n      ${sdp}\n`)}
   <recv request="ACK"/>
   <recv request="BYE"/>
 ${SIPP_OK_TO_LAST}</scenario>
