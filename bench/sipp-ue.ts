@@ -1,7 +1,7 @@
 // SIPp as a second UE in the bench lab: its subscriber entry and its AKA registration scenario.
 // SIPp takes aka_K/aka_OP/aka_AMF byte for byte, so its keys are printable strings; the HSS gets
 // their hex and OPc computed from OP (TS 35.206 4.1).
-import { createCipheriv } from 'node:crypto';
+import { computeOpc } from '../daemon/auth/milenage.js';
 import type { Subscriber } from '../lab/options.js';
 
 export interface SippUe {
@@ -14,17 +14,10 @@ export interface SippUe {
   amf: string;
 }
 
-function opcOf(k: Buffer, op: Buffer): Buffer {
-  const c = createCipheriv('aes-128-ecb', k, null);
-  c.setAutoPadding(false);
-  const e = Buffer.concat([c.update(op), c.final()]);
-  return Buffer.from(e.map((b, i) => b ^ op[i]!));
-}
-
 /** the HSS entry for `ue` (for lab/core/subscribers.ts addSubscriber) */
 export function sippSubscriber(ue: SippUe, msisdn: string): Subscriber {
   const k = Buffer.from(ue.k);
-  return { imsi: ue.imsi, k: k.toString('hex'), opc: opcOf(k, Buffer.from(ue.op)).toString('hex'), amf: Buffer.from(ue.amf).toString('hex'), msisdn };
+  return { imsi: ue.imsi, k: k.toString('hex'), opc: computeOpc(k, Buffer.from(ue.op)).toString('hex'), amf: Buffer.from(ue.amf).toString('hex'), msisdn };
 }
 
 export interface RegisterScenarioOptions {
