@@ -12,7 +12,7 @@
 //   INVITE on the wire → the UE's 180 Ringing on the wire, imsd against SIPp.
 // Figures, not pass/fail.
 import { spawn, execFile, execFileSync } from 'node:child_process';
-import { createCipheriv, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,6 +22,8 @@ import { addSubscriber } from '../lab/core/subscribers.js';
 import { imsdPaths, LAB_IMSD } from '../lab/core/ue.js';
 import { defaultOptions, names, type LabOptions } from '../lab/options.js';
 import { CallWatch, nowMs } from '../tests/e2e/daemon/main/call-watch.js';
+import { SIPP_OK_TO_LAST } from '../tests/helpers/sipp-scenario.js';
+import { sippRegisterScenario, sippSubscriber } from './sipp-ue.js';
 
 const N = Number(process.argv[2] ?? 200);
 const ONLY = process.argv[3];
@@ -32,13 +34,6 @@ const FAR_END = '+15559999';
 const IMSD_MSISDN = '+15550001';
 // SIPp takes aka_K/aka_OP/aka_AMF byte for byte: printable values, OPc computed from OP (TS 35.206 4.1)
 const SIPP = { imsi: '001010000000078', msisdn: '+15550078', k: 'imsdbenchcallk01', op: 'imsdbenchcallop1', amf: 'ab', port: 5070 };
-
-function opcOf(k: Buffer, op: Buffer): Buffer {
-  const c = createCipheriv('aes-128-ecb', k, null);
-  c.setAutoPadding(false);
-  const e = Buffer.concat([c.update(op), c.final()]);
-  return Buffer.from(e.map((b, i) => b ^ op[i]!));
-}
 
 function quantile(s: number[], p: number): number {
   return s[Math.min(s.length - 1, Math.ceil(p * s.length) - 1)]!;
@@ -64,40 +59,25 @@ const sdp = `v=0
       a=ptime:20
       a=sendrecv`;
 
-function register(domain: string): string {
-  const { imsi, k, op, amf } = SIPP;
-  const reg = (cseq: number, auth: string): string => `  <send retrans="500">
-    <![CDATA[
-      REGISTER sip:${domain} SIP/2.0
-      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-      Max-Forwards: 70
-      From: <sip:${imsi}@${domain}>;tag=[pid]r[call_number]
-      To: <sip:${imsi}@${domain}>
-      Call-ID: [call_id]
-      CSeq: ${cseq} REGISTER
-      Contact: <sip:${imsi}@[local_ip]:[local_port]>;expires=600000;+g.3gpp.icsi-ref="urn%3Aurn-7%3A3gpp-service.ims.icsi.mmtel"
-      ${auth}
-      Supported: path
-      Expires: 600000
-      Content-Length: 0
-
-    ]]>
-  </send>
-  <recv response="100" optional="true"/>`;
-  return `<?xml version="1.0" encoding="ISO-8859-1" ?>
-<scenario name="bench UE registration">
-${reg(1, `Authorization: Digest username="${imsi}@${domain}",realm="${domain}",nonce="",uri="sip:${domain}",response=""`)}
-  <recv response="401" auth="true"/>
-${reg(2, `[authentication username=${imsi}@${domain} aka_K=${k} aka_OP=${op} aka_AMF=${amf}]`)}
-  <recv response="200"/>
-</scenario>
-`;
-}
-
 /** MO: INVITE to the far end through the P-CSCF (which imposes the Service-Route), ACK, BYE */
 function moCall(o: LabOptions): string {
   const from = `<sip:${SIPP.msisdn}@${o.domain}>;tag=[pid]c[call_number]`;
   const to = `<sip:${FAR_END}@${o.domain};user=phone>`;
+  // RFC 3261 12.2.1.1: in the dialog the 200 OK set up (its route set, the peer's tag)
+  const inDialog = (method: 'ACK' | 'BYE', cseq: number, attrs = ''): string => `  <send${attrs}>
+    <![CDATA[
+      ${method} [next_url] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      [routes]
+      Max-Forwards: 70
+      From: ${from}
+      To: ${to}[peer_tag_param]
+      Call-ID: [call_id]
+      CSeq: ${cseq} ${method}
+      Content-Length: 0
+
+    ]]>
+  </send>`;
   return `<?xml version="1.0" encoding="ISO-8859-1" ?>
 <scenario name="bench UE MO call">
   <send retrans="500">
@@ -122,35 +102,9 @@ function moCall(o: LabOptions): string {
   <recv response="180" optional="true"/>
   <recv response="183" optional="true"/>
   <recv response="200" rrs="true"/>
-  <send>
-    <![CDATA[
-      ACK [next_url] SIP/2.0
-      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-      [routes]
-      Max-Forwards: 70
-      From: ${from}
-      To: ${to}[peer_tag_param]
-      Call-ID: [call_id]
-      CSeq: 1 ACK
-      Content-Length: 0
-
-    ]]>
-  </send>
+${inDialog('ACK', 1)}
   <pause milliseconds="50"/>
-  <send retrans="500">
-    <![CDATA[
-      BYE [next_url] SIP/2.0
-      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-      [routes]
-      Max-Forwards: 70
-      From: ${from}
-      To: ${to}[peer_tag_param]
-      Call-ID: [call_id]
-      CSeq: 2 BYE
-      Content-Length: 0
-
-    ]]>
-  </send>
+${inDialog('BYE', 2, ' retrans="500"')}
   <recv response="200"/>
 </scenario>
 `;
@@ -158,55 +112,28 @@ function moCall(o: LabOptions): string {
 
 /** MT: answer the far end's INVITE with 180 at once, then 200; the far end hangs up */
 function mtCall(): string {
+  // RFC 3261 12.1.1: both responses carry the INVITE's Record-Route, our To tag and our Contact
+  const toInvite = (status: string, tail: string): string => `  <send>
+    <![CDATA[
+      SIP/2.0 ${status}
+      [last_Via:]
+      [last_Record-Route:]
+      [last_From:]
+      [last_To:];tag=[pid]m[call_number]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Contact: <sip:${SIPP.imsi}@[local_ip]:[local_port]>
+      ${tail}
+    ]]>
+  </send>`;
   return `<?xml version="1.0" encoding="ISO-8859-1" ?>
 <scenario name="bench UE MT call">
   <recv request="INVITE" rrs="true"/>
-  <send>
-    <![CDATA[
-      SIP/2.0 180 Ringing
-      [last_Via:]
-      [last_Record-Route:]
-      [last_From:]
-      [last_To:];tag=[pid]m[call_number]
-      [last_Call-ID:]
-      [last_CSeq:]
-      Contact: <sip:${SIPP.imsi}@[local_ip]:[local_port]>
-      Content-Length: 0
-
-    ]]>
-  </send>
-  <send>
-    <![CDATA[
-      SIP/2.0 200 OK
-      [last_Via:]
-      [last_Record-Route:]
-      [last_From:]
-      [last_To:];tag=[pid]m[call_number]
-      [last_Call-ID:]
-      [last_CSeq:]
-      Contact: <sip:${SIPP.imsi}@[local_ip]:[local_port]>
-      Content-Type: application/sdp
-      Content-Length: [len]
-
-      ${sdp}
-
-    ]]>
-  </send>
+${toInvite('180 Ringing', 'Content-Length: 0\n')}
+${toInvite('200 OK', `Content-Type: application/sdp\n      Content-Length: [len]\n\n      ${sdp}\n`)}
   <recv request="ACK"/>
   <recv request="BYE"/>
-  <send>
-    <![CDATA[
-      SIP/2.0 200 OK
-      [last_Via:]
-      [last_From:]
-      [last_To:]
-      [last_Call-ID:]
-      [last_CSeq:]
-      Content-Length: 0
-
-    ]]>
-  </send>
-</scenario>
+${SIPP_OK_TO_LAST}</scenario>
 `;
 }
 
@@ -275,8 +202,7 @@ async function main(): Promise<void> {
   let watch: CallWatch | undefined;
   try {
     await up(o, { imsd: true, autoAnswer: true, log: () => {} });
-    const k = Buffer.from(SIPP.k);
-    addSubscriber(o, { imsi: SIPP.imsi, k: k.toString('hex'), opc: opcOf(k, Buffer.from(SIPP.op)).toString('hex'), amf: Buffer.from(SIPP.amf).toString('hex'), msisdn: SIPP.msisdn });
+    addSubscriber(o, sippSubscriber(SIPP, SIPP.msisdn));
     const pcap = join(work, 'ue.pcap');
     tcpdump = spawn('ip', ['netns', 'exec', n.ueNs, 'tcpdump', '-i', n.ueIf, '-U', '-n', '-s', '0', '--time-stamp-precision=micro', '-w', pcap, 'port', '5060', 'or', 'port', String(SIPP.port)], { stdio: 'ignore' });
     await new Promise((r) => setTimeout(r, 1500)); // tcpdump listening, the HSS has re-read the subscribers file
@@ -316,7 +242,7 @@ async function main(): Promise<void> {
     let mtCode = 0;
     let sippMtUnanswered = 0;
     if (RUN_SIPP) {
-      writeFileSync(join(work, 'reg.xml'), register(o.domain));
+      writeFileSync(join(work, 'reg.xml'), sippRegisterScenario(o.domain, SIPP, { name: 'bench UE registration', tag: 'r', contactParams: ';+g.3gpp.icsi-ref="urn%3Aurn-7%3A3gpp-service.ims.icsi.mmtel"' }));
       writeFileSync(join(work, 'mo.xml'), moCall(o));
       writeFileSync(join(work, 'mt.xml'), mtCall());
       const target = `${o.coreV4}:${o.pcscfPort}`;

@@ -7,7 +7,7 @@
 //   → 401 → REGISTER → 200, its time from the first REGISTER sent to the 200 received per call (-trace_msg stamps).
 // Both go UE namespace → P-CSCF → S-CSCF ↔ HSS (MAR, SAR). Figures, not pass/fail.
 import { execFile, execFileSync } from 'node:child_process';
-import { createCipheriv, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { down, up } from '../lab/core/lab.js';
 import { addSubscriber } from '../lab/core/subscribers.js';
 import { defaultOptions, names } from '../lab/options.js';
+import { sippRegisterScenario, sippSubscriber } from './sipp-ue.js';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const runs = Number(process.argv[2] ?? 20);
@@ -22,13 +23,6 @@ const K = '465b5ce8b199b49faa5f0a2ee238a6bc';
 const OPC = 'cd63cb71954a9f4e48a5994e37a02baf';
 // SIPp takes aka_K/aka_OP/aka_AMF byte for byte: printable values, OPc computed from OP (TS 35.206 4.1)
 const SIPP = { imsi: '001010000000079', k: 'imsdbenchsippk01', op: 'imsdbenchsippop1', amf: 'ab' };
-
-function opcOf(k: Buffer, op: Buffer): Buffer {
-  const c = createCipheriv('aes-128-ecb', k, null);
-  c.setAutoPadding(false);
-  const e = Buffer.concat([c.update(op), c.final()]);
-  return Buffer.from(e.map((b, i) => b ^ op[i]!));
-}
 
 function stats(xs: number[]): string {
   const s = [...xs].sort((a, b) => a - b);
@@ -55,36 +49,6 @@ function sippRegistrationTimes(trace: string): number[] {
   return out;
 }
 
-function sippScenario(domain: string): string {
-  const { imsi, k, op, amf } = SIPP;
-  const reg = (cseq: number, auth: string) => `  <send retrans="500">
-    <![CDATA[
-      REGISTER sip:${domain} SIP/2.0
-      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-      Max-Forwards: 70
-      From: <sip:${imsi}@${domain}>;tag=[pid]b[call_number]
-      To: <sip:${imsi}@${domain}>
-      Call-ID: [call_id]
-      CSeq: ${cseq} REGISTER
-      Contact: <sip:${imsi}@[local_ip]:[local_port]>;expires=600000
-      ${auth}
-      Supported: path
-      Expires: 600000
-      Content-Length: 0
-
-    ]]>
-  </send>
-  <recv response="100" optional="true"/>`;
-  return `<?xml version="1.0" encoding="ISO-8859-1" ?>
-<scenario name="bench AKA registration">
-${reg(1, `Authorization: Digest username="${imsi}@${domain}",realm="${domain}",nonce="",uri="sip:${domain}",response=""`)}
-  <recv response="401" auth="true"/>
-${reg(2, `[authentication username=${imsi}@${domain} aka_K=${k} aka_OP=${op} aka_AMF=${amf}]`)}
-  <recv response="200"/>
-</scenario>
-`;
-}
-
 async function main(): Promise<void> {
   if (process.getuid?.() !== 0) throw new Error('needs root (network namespaces)');
   const work = mkdtempSync(join(tmpdir(), 'imsdt-benchreg-'));
@@ -92,8 +56,7 @@ async function main(): Promise<void> {
   const n = names(o);
   try {
     await up(o, { log: () => {} });
-    const k = Buffer.from(SIPP.k);
-    addSubscriber(o, { imsi: SIPP.imsi, k: k.toString('hex'), opc: opcOf(k, Buffer.from(SIPP.op)).toString('hex'), amf: Buffer.from(SIPP.amf).toString('hex'), msisdn: '+15550079' });
+    addSubscriber(o, sippSubscriber(SIPP, '+15550079'));
     await new Promise((r) => setTimeout(r, 1000)); // the HSS re-reads the subscribers file
 
     // imsd
@@ -106,7 +69,7 @@ async function main(): Promise<void> {
 
     // SIPp, same lab, same run
     const sf = join(work, 'reg.xml');
-    writeFileSync(sf, sippScenario(o.domain));
+    writeFileSync(sf, sippRegisterScenario(o.domain, SIPP, { name: 'bench AKA registration', tag: 'b' }));
     let sippFailed = '';
     try {
       execFileSync('ip', ['netns', 'exec', n.ueNs, 'sipp', `${o.coreV4}:${o.pcscfPort}`, '-sf', sf, '-i', o.ueV4, '-p', '5070', '-m', String(runs + 1),

@@ -11,7 +11,7 @@ import { parseAuthenticateResponse } from '../../daemon/auth/sim/pcsc-authentica
 import { CardDataError, CardStatusError, ReaderError, type ReaderErrorCause } from '../../daemon/auth/sim/pcsc-errors.js';
 import { FID, ISIM_AID_PREFIX, parseDirRecord, USIM_AID_PREFIX, type DirEntry } from '../../daemon/auth/sim/pcsc-uicc-files.js';
 import { CommandQueue, copyIdentities, type SimAuthResult, type SimCard, type SimIdentities } from '../../daemon/auth/sim/sim-card.js';
-import { expectLength } from '../../daemon/auth/bytes.js';
+import { copyApplication, expectChallenge } from '../../daemon/auth/sim/uicc-common.js';
 import { silentLogger, type Logger } from '../../daemon/log/logger.js';
 import { describeFinal } from './result-codes.js';
 import { splitParams } from './responses.js';
@@ -80,8 +80,7 @@ export class AtSim implements SimCard {
   }
 
   get application(): CardApplication {
-    const app = this.#app!;
-    return { kind: app.kind, aid: Buffer.from(app.aid) };
+    return copyApplication(this.#app!);
   }
 
   /** '+CGLA' (a logical channel) or '+CSIM' (the basic channel) */
@@ -100,8 +99,7 @@ export class AtSim implements SimCard {
 
   async #authenticateNow(rand: Buffer, autn: Buffer): Promise<SimAuthResult> {
     if (this.#closed) throw this.#closedError();
-    expectLength('RAND', rand, 16);
-    expectLength('AUTN', autn, 16);
+    expectChallenge(rand, autn);
     const app = this.#app!;
     try {
       return await this.#authenticateOnce(app, rand, autn);

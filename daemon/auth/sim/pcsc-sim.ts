@@ -1,12 +1,12 @@
 // A SimCard on a physical (or virtual) UICC behind a PC/SC reader: the ISIM when the card has
 // one, else the USIM with identities derived from the IMSI. Commands run one at a time.
-import { expectLength } from '../bytes.js';
 import * as A from './pcsc-apdu.js';
 import { chooseApplication, listApplications, readIdentities, type CardApplication } from './pcsc-applications.js';
 import { parseAuthenticateResponse } from './pcsc-authenticate.js';
 import { ReaderError } from './pcsc-errors.js';
 import { PcscConnection, type PcscReaderOptions } from './pcsc-reader.js';
 import { CommandQueue, copyIdentities, type SimAuthResult, type SimCard, type SimIdentities } from './sim-card.js';
+import { copyApplication, expectChallenge } from './uicc-common.js';
 
 /** What PcscSim needs from a reader connection; PcscConnection is the real one. */
 export interface ApduLink {
@@ -49,7 +49,7 @@ export class PcscSim implements SimCard {
   }
 
   get application(): CardApplication {
-    return { kind: this.#app.kind, aid: Buffer.from(this.#app.aid) };
+    return copyApplication(this.#app);
   }
 
   get readerName(): string {
@@ -67,8 +67,7 @@ export class PcscSim implements SimCard {
 
   async #authenticateNow(rand: Buffer, autn: Buffer): Promise<SimAuthResult> {
     if (this.#closed) throw this.#closedError();
-    expectLength('RAND', rand, 16);
-    expectLength('AUTN', autn, 16);
+    expectChallenge(rand, autn);
     const t: A.Transmit = (apdu) => this.#link.transmit(apdu);
     // The reader is shared (SCARD_SHARE_SHARED): make our application current again first.
     await A.exchangeOk(t, A.reselectAid(this.#app.aid), `SELECT ${this.#app.kind.toUpperCase()}`);

@@ -11,6 +11,7 @@ import { nextSqn } from '../../../lab/hss/sqn.js';
 import { computeOpc as opc } from '../../../daemon/auth/milenage.js';
 import { command, requirePrerequisites, root } from '../../helpers/prereq.js';
 import { runUntilNoSippAkaDefect, sippAkaDefectProven } from '../../helpers/sipp-runner.js';
+import { SIPP_OK_TO_LAST } from '../../helpers/sipp-scenario.js';
 import { makeTestLab, type TestLab } from '../../integration/lab/lab-cli.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -128,19 +129,7 @@ describe('imsd-lab network-side actions with SIPp as the UE', function () {
       <log message="NOTIFY-2 CONTACT [$contact] [$substate]"/>
     </action>
   </recv>
-  <send>
-    <![CDATA[
-      SIP/2.0 200 OK
-      [last_Via:]
-      [last_From:]
-      [last_To:]
-      [last_Call-ID:]
-      [last_CSeq:]
-      Content-Length: 0
-
-    ]]>
-  </send>
-`;
+${SIPP_OK_TO_LAST}`;
     const run = await sippRegistering(`${status.pcscf.address}:${status.pcscf.port}`, 'dereg', ['-timeout', '40'], tail, IMSI_DEREG);
     const end = Date.now() + 30_000;
     while (!read(run.log).includes('NOTIFY-1') && Date.now() < end) await new Promise((r) => setTimeout(r, 100));

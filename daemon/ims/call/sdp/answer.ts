@@ -2,7 +2,7 @@
 // peer's offer (the first common codec in the offerer's order whose fmtp is compatible, the
 // telephone-event of the same clock rate, the offer's payload type numbers), and reading the peer's
 // answer to our offer. The result is what the media side needs (MediaSession without the call id).
-import type { MediaCapabilities, MediaCodec, MediaDirection } from '../../../../modem-drivers/driver.js';
+import type { MediaCapabilities, MediaCodec, MediaDirection, MediaSession } from '../../../../modem-drivers/driver.js';
 import { answerDirection, directionOf, heldByPeer } from './direction.js';
 import { mediaConnection, type SdpMedia, type SessionDescription } from './model.js';
 import { buildAudioSdp, DEFAULT_PTIME, type LocalMedia, type OfferedMedia } from './offer.js';
@@ -13,18 +13,15 @@ export class SdpNegotiationError extends Error {
   override readonly name = 'SdpNegotiationError';
 }
 
-/** What both sides agreed on for the audio stream. */
-export interface NegotiatedMedia {
-  remoteAddress: string;
-  remotePort: number;
-  codec: MediaCodec & { payloadType: number };
-  telephoneEvent?: { payloadType: number; clockRate: number };
-  ptime: number;
-  /** from our side: what our media does (sendonly: we send only) */
-  direction: MediaDirection;
+/**
+ * What both sides agreed on for the audio stream: the driver's MediaSession without what the call
+ * adds (its id and our own address and port). `direction` is from our side: what our media does
+ * (sendonly: we send only).
+ */
+export type NegotiatedMedia = Omit<MediaSession, 'callId' | 'localAddress' | 'localPort'> & {
   /** the peer holds us (RFC 3264 8.4) */
   remoteHeld: boolean;
-}
+};
 
 /** the first audio stream that is not rejected (port 0) */
 export function audioStream(sd: SessionDescription): { index: number; media: SdpMedia } | undefined {

@@ -2,15 +2,11 @@
 // CallBackend: what a dialer sees on the wire for dialled, incoming and concurrent calls, and the
 // oFono error names for refused requests and bad arguments.
 import { strict as assert } from 'node:assert';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { CallBackendError, startDbusService, type DbusService } from '../../../../daemon/dbus/backend.js';
+import { CallBackendError } from '../../../../daemon/dbus/backend.js';
 import { connectBus, DbusCallError, type BusConnection, type SignalMessage, type Variant } from '../../../../daemon/dbus/binding.js';
-import { silentLogger } from '../../../../daemon/log/logger.js';
 import { command, requirePrerequisites } from '../../../helpers/prereq.js';
 import { startPrivateBus, type PrivateBus } from './helpers/private-bus.js';
-import { ScriptedBackend } from './helpers/scripted-backend.js';
+import { useServicePerTest, startWithCalls } from './helpers/service-per-test.js';
 import { ScriptedCallBackend } from './helpers/scripted-call-backend.js';
 
 const VCM = 'org.ofono.VoiceCallManager';
@@ -39,9 +35,7 @@ function line(s: SignalMessage): string {
 
 describe('dbus: calls on VoiceCallManager/VoiceCall with a CallBackend (private dbus-daemon)', function () {
   let bus: PrivateBus;
-  let stateDir: string;
   let calls: ScriptedCallBackend;
-  let service: DbusService | undefined;
   let client: BusConnection;
   let signals: SignalMessage[];
 
@@ -63,17 +57,10 @@ describe('dbus: calls on VoiceCallManager/VoiceCall with a CallBackend (private 
     await client.subscribe({ sender: 'org.ofono' }, (s) => signals.push(s));
   });
 
-  beforeEach(async () => {
-    stateDir = await mkdtemp(join(tmpdir(), 'imsdt-state-'));
+  const t = useServicePerTest(async (slot) => {
     calls = new ScriptedCallBackend();
     signals.length = 0;
-    service = await startDbusService({ bus: bus.address, busName: 'org.ofono', modemPath: MODEM, ims: new ScriptedBackend('001010123456789'), calls, stateDir, logger: silentLogger });
-  });
-
-  afterEach(async () => {
-    await service?.close();
-    service = undefined;
-    await rm(stateDir, { recursive: true, force: true });
+    slot.service = await startWithCalls(bus.address, MODEM, slot.stateDir, calls);
   });
 
   after(async () => {
@@ -252,20 +239,21 @@ describe('dbus: calls on VoiceCallManager/VoiceCall with a CallBackend (private 
   });
 
   it('calls present when the service starts are exported; close() leaves no call object and stops following the backend', async () => {
-    await service?.close();
+    await t.service?.close();
     calls.incoming('+15550002');
-    service = await startDbusService({ bus: bus.address, busName: 'org.ofono', modemPath: MODEM, ims: new ScriptedBackend('001010123456789'), calls, stateDir, logger: silentLogger });
+    const service = await startWithCalls(bus.address, MODEM, t.stateDir, calls);
+    t.service = service;
     const [[listed]] = (await vcm('GetCalls')) as [[string, Props][]];
     assert.equal(listed![0], `${MODEM}/voicecall01`);
     await service.close();
-    service = undefined;
+    t.service = undefined;
     assert.equal(calls.events.listenerCount('added') + calls.events.listenerCount('changed') + calls.events.listenerCount('removed'), 0);
   });
 
   it('a second service that cannot own the name leaves no listener on its CallBackend', async () => {
     const other = new ScriptedCallBackend();
     await assert.rejects(
-      startDbusService({ bus: bus.address, busName: 'org.ofono', modemPath: MODEM, ims: new ScriptedBackend('001010123456789'), calls: other, stateDir, logger: silentLogger }),
+      startWithCalls(bus.address, MODEM, t.stateDir, other),
       /taken/,
     );
     assert.equal(other.events.listenerCount('added') + other.events.listenerCount('changed') + other.events.listenerCount('removed'), 0);

@@ -4,15 +4,11 @@
 // tones; SendTones is covered by calls.test.ts, imsctl and the README's dbus-send examples.)
 import { strict as assert } from 'node:assert';
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { startDbusService, type DbusService } from '../../../../daemon/dbus/backend.js';
-import { silentLogger } from '../../../../daemon/log/logger.js';
 import { command, file, requirePrerequisites } from '../../../helpers/prereq.js';
 import { startPrivateBus, type PrivateBus } from './helpers/private-bus.js';
-import { ScriptedBackend } from './helpers/scripted-backend.js';
+import { useServicePerTest, startWithCalls } from './helpers/service-per-test.js';
 import { ScriptedCallBackend } from './helpers/scripted-call-backend.js';
 
 const run = promisify(execFile);
@@ -23,9 +19,7 @@ const USED = ['dial-number', 'list-calls', 'answer-calls', 'reject-calls', 'hang
 describe('dbus: oFono\'s call scripts against standalone imsd with a scripted CallBackend', function () {
   this.timeout(30000);
   let bus: PrivateBus;
-  let stateDir: string;
   let calls: ScriptedCallBackend;
-  let service: DbusService | undefined;
 
   const script = async (name: string, ...args: string[]) =>
     (await run(join(SCRIPTS, name), args, { env: { ...process.env, DBUS_SYSTEM_BUS_ADDRESS: bus.address }, timeout: 10000 })).stdout;
@@ -36,16 +30,9 @@ describe('dbus: oFono\'s call scripts against standalone imsd with a scripted Ca
     bus = await startPrivateBus();
   });
 
-  beforeEach(async () => {
-    stateDir = await mkdtemp(join(tmpdir(), 'imsdt-state-'));
+  useServicePerTest(async (slot) => {
     calls = new ScriptedCallBackend();
-    service = await startDbusService({ bus: bus.address, busName: 'org.ofono', modemPath: MODEM, ims: new ScriptedBackend('001010123456789'), calls, stateDir, logger: silentLogger });
-  });
-
-  afterEach(async () => {
-    await service?.close();
-    service = undefined;
-    await rm(stateDir, { recursive: true, force: true });
+    slot.service = await startWithCalls(bus.address, MODEM, slot.stateDir, calls);
   });
 
   after(async () => {

@@ -2,16 +2,16 @@
 // python3-dbus) and the oFono error names for bad arguments, on a private dbus-daemon.
 import { strict as assert } from 'node:assert';
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { ImsBackendError, startDbusService, type DbusService } from '../../../../daemon/dbus/backend.js';
+import { ImsBackendError, startDbusService } from '../../../../daemon/dbus/backend.js';
 import { connectBus, DbusCallError, Variant, type BusConnection, type SignalMessage } from '../../../../daemon/dbus/binding.js';
 import { silentLogger } from '../../../../daemon/log/logger.js';
 import { command, file, requirePrerequisites } from '../../../helpers/prereq.js';
 import { startPrivateBus, type PrivateBus } from './helpers/private-bus.js';
 import { ScriptedBackend } from './helpers/scripted-backend.js';
+import { useServicePerTest } from './helpers/service-per-test.js';
 
 const run = promisify(execFile);
 const SCRIPTS = '/usr/share/ofono/scripts';
@@ -29,9 +29,7 @@ async function rejectsWith(p: Promise<unknown>, errorName: string): Promise<void
 
 describe('dbus: standalone mode (org.ofono) with oFono scripts on a private dbus-daemon', function () {
   let bus: PrivateBus;
-  let stateDir: string;
   let backend: ScriptedBackend;
-  let service: DbusService | undefined;
   let client: BusConnection;
   let signals: SignalMessage[];
 
@@ -39,12 +37,12 @@ describe('dbus: standalone mode (org.ofono) with oFono scripts on a private dbus
     (await run(join(SCRIPTS, name), args, { env: { ...process.env, DBUS_SYSTEM_BUS_ADDRESS: bus.address }, timeout: 10000 })).stdout;
   const ims = (member: string, signature = '', args: unknown[] = []) => client.call('org.ofono', '/imsd_0', IMS, member, signature, args);
   const start = async () => {
-    service = await startDbusService({
+    t.service = await startDbusService({
       bus: bus.address,
       busName: 'org.ofono',
       modemPath: '/imsd_0',
       ims: backend,
-      stateDir,
+      stateDir: t.stateDir,
       logger: silentLogger,
       modemInfo: { Name: 'imsd test modem', Manufacturer: 'imsd' },
     });
@@ -62,17 +60,10 @@ describe('dbus: standalone mode (org.ofono) with oFono scripts on a private dbus
     await client.subscribe({ interface: IMS, member: 'PropertyChanged' }, (s) => signals.push(s));
   });
 
-  beforeEach(async () => {
-    stateDir = await mkdtemp(join(tmpdir(), 'imsdt-state-'));
+  const t = useServicePerTest(async () => {
     backend = new ScriptedBackend(IMSI);
     signals.length = 0;
     await start();
-  });
-
-  afterEach(async () => {
-    await service?.close();
-    service = undefined;
-    await rm(stateDir, { recursive: true, force: true });
   });
 
   after(async () => {
@@ -116,15 +107,15 @@ describe('dbus: standalone mode (org.ofono) with oFono scripts on a private dbus
     await ims('SetProperty', 'sv', ['Registration', new Variant('s', 'disabled')]);
     await until(() => !backend.registered);
     assert.ok(signals.some((s) => s.body[0] === 'Registration' && (s.body[1] as Variant).value === 'disabled'));
-    assert.equal(service?.registrationSetting, 'disabled');
-    assert.equal((await readFile(join(stateDir, 'registration', IMSI), 'utf8')).trim(), 'disabled');
+    assert.equal(t.service?.registrationSetting, 'disabled');
+    assert.equal((await readFile(join(t.stateDir, 'registration', IMSI), 'utf8')).trim(), 'disabled');
     await rejectsWith(ims('Register'), 'org.ofono.Error.NotAllowed');
     await assert.rejects(script('ims-register'), /org\.ofono\.Error\.NotAllowed/);
 
-    await service?.close();
+    await t.service?.close();
     backend = new ScriptedBackend(IMSI);
     await start();
-    assert.equal(service?.registrationSetting, 'disabled');
+    assert.equal(t.service?.registrationSetting, 'disabled');
     assert.deepEqual(backend.calls, ['unregister']);
     const props = (await ims('GetProperties'))[0] as Record<string, Variant>;
     assert.equal(props.Registration.value, 'disabled');
@@ -172,8 +163,8 @@ describe('dbus: standalone mode (org.ofono) with oFono scripts on a private dbus
     const seen: SignalMessage[] = [];
     const stop = await client.subscribe({ interface: 'org.ofono.Manager' }, (s) => seen.push(s));
     try {
-      await service?.close();
-      service = undefined;
+      await t.service?.close();
+      t.service = undefined;
       await start();
       await until(() => seen.length === 2);
       assert.deepEqual(seen.map((s) => `${s.member} ${String(s.body[0])}`), ['ModemRemoved /imsd_0', 'ModemAdded /imsd_0']);

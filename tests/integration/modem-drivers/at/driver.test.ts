@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { AtDriver, type AtDriverOptions } from '../../../../modem-drivers/at/driver.js';
 import { openSerialChannel } from '../../../../modem-drivers/at/serial.js';
 import { ModemDriverError, type BearerInfo } from '../../../../modem-drivers/driver.js';
-import { command, requirePrerequisites } from '../../../helpers/prereq.js';
 import { ScriptedModem, type ModemService } from '../../../helpers/scripted-modem/scripted-modem.js';
+import { useScriptedModems, type ModemRig } from '../../../helpers/scripted-modem/suite.js';
 
 const PDN = { interface: 'wwan1', addresses: ['10.45.0.2', 'fd00:45::2'], pcscf: ['10.45.0.1', '10.45.0.9', 'fd00:45::1'], mtu: 1400 };
 
@@ -42,23 +42,15 @@ class Recorder {
 }
 
 describe('modem-drivers/at AtDriver against scripted modems', function () {
-  const modems: ScriptedModem[] = [];
-  let driver: AtDriver | undefined;
-
-  beforeEach(function () {
-    requirePrerequisites(this, [command('python3')]);
-  });
-  afterEach(async () => {
-    await driver?.close();
-    driver = undefined;
-    for (const m of modems.splice(0)) await m.stop();
-  });
+  const rig: ModemRig<AtDriver> = { modems: [], driver: undefined };
+  const modems = rig.modems;
+  useScriptedModems(rig);
 
   async function start(transcript: string, options: Partial<AtDriverOptions> = {}, services: ModemService[] = []): Promise<{ modem: ScriptedModem; d: AtDriver; rec: Recorder }> {
     const modem = await ScriptedModem.start(transcript, { services });
     modems.push(modem);
     const d = await AtDriver.open({ channel: () => openSerialChannel({ device: modem.device, timeoutMs: 1000 }), interface: 'wwan%d', keepaliveMs: 0, ...options });
-    driver = d;
+    rig.driver = d;
     return { modem, d, rec: new Recorder(d) };
   }
 
@@ -182,7 +174,7 @@ cue call
     modems.push(first);
     let current = first;
     const d = await AtDriver.open({ channel: () => openSerialChannel({ device: current.device, timeoutMs: 1000 }), interface: 'wwan%d', keepaliveMs: 0, reopenMs: 100 });
-    driver = d;
+    rig.driver = d;
     const rec = new Recorder(d);
     await d.activateImsPdn();
     const second = await ScriptedModem.start('include init.at\ninclude activate.at');

@@ -18,24 +18,14 @@ import { command, requirePrerequisites } from '../../../helpers/prereq.js';
 import { ScriptedModem } from '../../../helpers/scripted-modem/scripted-modem.js';
 import { UiccService, type UiccServiceOptions } from '../../../helpers/scripted-modem/uicc-service.js';
 import { buildLayout, type CardContent } from '../../../helpers/vcard/card-files.js';
+import { isimCard, TEST_DOMAIN, TEST_K, TEST_OPC, TEST_SUBSCRIBER, USIM_CARD } from '../../../helpers/vcard/test-cards.js';
 import { VirtualUicc } from '../../../helpers/vcard/virtual-uicc.js';
 
-// the lab's default subscriber keys (lab/hss/default-subscribers.ts, etc/imsd.conf)
-const K = '465b5ce8b199b49faa5f0a2ee238a6bc';
-const OPC = 'cd63cb71954a9f4e48a5994e37a02baf';
-const sub = { k: Buffer.from(K, 'hex'), opc: Buffer.from(OPC, 'hex'), amf: Buffer.from('8000', 'hex') };
-const DOMAIN = 'ims.mnc001.mcc001.3gppnetwork.org';
-const ISIM_CARD: CardContent = {
-  imsi: '001010000000001',
-  mncLength: 2,
-  isim: {
-    impi: `001010000000001@${DOMAIN}`,
-    domain: DOMAIN,
-    impus: [`sip:+15550001@${DOMAIN}`, 'tel:+15550001'],
-    pcscf: [{ type: 'fqdn', address: `pcscf.${DOMAIN}` }, { type: 'ipv4', address: '10.45.0.1' }],
-  },
-};
-const USIM_CARD: CardContent = { imsi: '310150123456789', mncLength: 3 };
+const K = TEST_K;
+const OPC = TEST_OPC;
+const sub = TEST_SUBSCRIBER;
+const DOMAIN = TEST_DOMAIN;
+const ISIM_CARD = isimCard('10.45.0.1');
 const RAND = Buffer.from('23553cbe9637a89d218ae64dae47bf35', 'hex');
 
 describe('modem-drivers/at AtSim (+CCHO/+CGLA/+CSIM) on a scripted modem', function () {

@@ -6,15 +6,14 @@ import type { AtChannel } from '../../../../modem-drivers/at/types.js';
 import type { ModemCall } from '../../../../modem-drivers/mediatek/calls.js';
 import { MediatekDriver, type MediatekMode } from '../../../../modem-drivers/mediatek/driver.js';
 import { openMediatekChannel } from '../../../../modem-drivers/mediatek/open.js';
-import { command, requirePrerequisites } from '../../../helpers/prereq.js';
 import { ScriptedModem } from '../../../helpers/scripted-modem/scripted-modem.js';
+import { useScriptedModems, type ModemRig } from '../../../helpers/scripted-modem/suite.js';
 
-const modems: ScriptedModem[] = [];
-let driver: MediatekDriver | undefined;
+const rig: ModemRig<MediatekDriver> = { modems: [], driver: undefined };
 
 async function modem(file: string): Promise<ScriptedModem> {
   const m = await ScriptedModem.start(`mediatek/${file}`);
-  modems.push(m);
+  rig.modems.push(m);
   return m;
 }
 
@@ -27,7 +26,7 @@ async function start(devices: ScriptedModem[], mode: MediatekMode = 'imsd'): Pro
     return openMediatekChannel({ device: m.device, timeoutMs: 500 });
   };
   const d = new MediatekDriver({ open, mode, pdnTimeoutMs: 2000, reopenDelayMs: 20 });
-  driver = d;
+  rig.driver = d;
   const log: string[] = [];
   d.on('pdn-up', (p) => log.push(`pdn-up ${p.interface} ${p.addresses.join(',')} pcscf=${p.pcscf.join(',')} mtu=${p.mtu}`));
   d.on('pdn-changed', (p) => log.push(`pdn-changed ${p.addresses.join(',')}`));
@@ -59,14 +58,7 @@ async function finish(...ms: ScriptedModem[]): Promise<void> {
 
 describe('modem-drivers/mediatek on a pty (scripted MediaTek modem)', function () {
   this.timeout(10000);
-  beforeEach(function () {
-    requirePrerequisites(this, [command('python3')]);
-  });
-  afterEach(async () => {
-    await driver?.close();
-    driver = undefined;
-    for (const m of modems.splice(0)) await m.stop();
-  });
+  useScriptedModems(rig);
 
   it('brings the IMS PDN up when the modem asks (+EIMSPDN), with the P-CSCF, and releases it', async () => {
     const m = await modem('pdn-eimspdn.at');

@@ -13,25 +13,17 @@ import { command, file, requirePrerequisites, root } from '../../../../helpers/p
 import type { CardContent } from '../../../../helpers/vcard/card-files.js';
 import { IsolatedPcscd, VPCD_DRIVER, VPCD_PORTS, VPCD_READERS } from '../../../../helpers/vcard/isolated-pcscd.js';
 import type { VirtualCardConfig } from '../../../../helpers/vcard/main.js';
+import { isimCard, TEST_DOMAIN, TEST_K, TEST_OPC, TEST_SUBSCRIBER, USIM_CARD } from '../../../../helpers/vcard/test-cards.js';
 
-const K = '465b5ce8b199b49faa5f0a2ee238a6bc';
-const OPC = 'cd63cb71954a9f4e48a5994e37a02baf';
-const sub = { k: Buffer.from(K, 'hex'), opc: Buffer.from(OPC, 'hex'), amf: Buffer.from('8000', 'hex') };
-const DOMAIN = 'ims.mnc001.mcc001.3gppnetwork.org';
+const K = TEST_K;
+const OPC = TEST_OPC;
+const sub = TEST_SUBSCRIBER;
+const DOMAIN = TEST_DOMAIN;
 const HERE = dirname(fileURLToPath(import.meta.url));
 const REPO = join(HERE, '../../../../..');
 
-const isimContent: CardContent = {
-  imsi: '001010000000001',
-  mncLength: 2,
-  isim: {
-    impi: `001010000000001@${DOMAIN}`,
-    domain: DOMAIN,
-    impus: [`sip:+15550001@${DOMAIN}`, 'tel:+15550001'],
-    pcscf: [{ type: 'fqdn', address: `pcscf.${DOMAIN}` }, { type: 'ipv4', address: '192.0.2.10' }],
-  },
-};
-const usimContent: CardContent = { imsi: '310150123456789', mncLength: 3 };
+const isimContent = isimCard('192.0.2.10');
+const usimContent = USIM_CARD;
 
 /** Debian python3-pyscard: an independent PC/SC client that connects and leaves with a disposition. */
 const PYSCARD = '/usr/lib/python3/dist-packages/smartcard/scard/__init__.py';
