@@ -5,7 +5,9 @@
 // (27.007 10.1.19 "+CGEV: NW ACT <p_cid>,<cid>,<event_type>"), answers the driver's +CGSCONTRDP
 // (10.1.24), +CGEQOSRDP (10.1.27) and +CGTFTRDP (10.1.26), and releases it ("+CGEV: NW DEACT")
 // once the call is over. imsd's debug log shows the call service taking the bearer and the AT
-// driver's media hand-off (startMedia/stopMedia).
+// driver's media hand-off (startMedia/stopMedia). baresip offers no QoS preconditions, so a third
+// call goes to SIPp (sipp-far-end.ts) answering with them: there the bearer the modem reports is
+// what lets the call on, and SIPp checks imsd's UPDATE with "a=curr:qos local sendrecv".
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -18,6 +20,7 @@ import { imsProperties, waitUntil, type ImsdChild } from '../../../e2e/daemon/ma
 import { command, file, requirePrerequisites, root } from '../../../helpers/prereq.js';
 import type { ScriptedModem } from '../../../helpers/scripted-modem/scripted-modem.js';
 import { AtLab, K, MSISDN, OPC, waitFor } from './at-lab.js';
+import { registerSipp, SIPP_MSISDN, sippUas } from './sipp-far-end.js';
 
 const SCRIPTS = '/usr/share/ofono/scripts';
 const FAR_END = '+15559999';
@@ -70,10 +73,10 @@ describe('calls through imsd with the AT driver in the lab, the scripted modem g
 
   before(async function () {
     requirePrerequisites(this, [root(), command('kamailio'), command('baresip'), command('python3'), command('dbus-daemon'),
-      file(join(SCRIPTS, 'dial-number')), file('/usr/lib/python3/dist-packages/dbus')]);
+      command('sipp'), file(join(SCRIPTS, 'dial-number')), file('/usr/lib/python3/dist-packages/dbus')]);
     // the far end answers only when told, and speaks the AMR-WB/AMR the AT driver's media side offers
     lab = await AtLab.up('call', { autoAnswer: false, farEndAmr: true });
-    modem = await lab.startModem(voiceBearer('mo', lab.o.coreV4) + voiceBearer('mt', lab.o.coreV4));
+    modem = await lab.startModem(voiceBearer('mo', lab.o.coreV4) + voiceBearer('mt', lab.o.coreV4) + voiceBearer('pre', lab.o.ueV4));
     imsd = lab.startImsd();
     watch = await waitForWatch(lab.busAddress);
     // IR.92: MMTel is registered once the call service rides on the registration
@@ -147,6 +150,36 @@ describe('calls through imsd with the AT driver in the lab, the scripted modem g
     modem.cue('mt-down');
     await nthLine(imsd!, /dedicated bearer down bearer=6 cid=2/, 2);
     await nthLine(imsd!, /voice bearer ready=false/, 2);
+  });
+
+  it('MO with preconditions (SIPp as the far end): 183 (100rel) → PRACK, the call waits for the bearer; the modem\'s QCI 1 bearer → UPDATE with a=curr:qos local sendrecv; 180, 200, active; hangup-all → BYE', async () => {
+    await registerSipp(lab!.o, lab!.dir);
+    const uas = sippUas(lab!.o, lab!.dir, 'uas-preconditions.xml');
+    try {
+      await new Promise((r) => setTimeout(r, 300));
+      const m = watch!.mark();
+      const started = imsd!.lines.filter((l) => /modem\/at\] startMedia/.test(l)).length;
+      const out = script('dial-number', [SIPP_MSISDN]);
+      const path = /^(\/\S+voicecall\d+)$/m.exec(out)?.[1];
+      assert.ok(path, `dial-number printed no call path: ${out}`);
+      // the 183's answer is known: media starts; without the voice bearer the call does not move on
+      await nthLine(imsd!, /modem\/at\] startMedia/, started + 1);
+      await new Promise((r) => setTimeout(r, 500));
+      assert.deepEqual(watch!.history(path, 'State', m), [], 'no alerting before our QoS is met');
+      modem.cue('pre-up');
+      await nthLine(imsd!, /voice bearer ready=true/, 3);
+      await watch!.property(path, 'State', 'alerting', m);
+      await watch!.property(path, 'State', 'active', m);
+      script('hangup-all');
+      await watch!.callRemoved(path, m);
+      const r = await uas.done;
+      assert.equal(r.code, 0, `SIPp's scenario failed (its checks include the UPDATE's a=curr:qos local sendrecv): ${r.errors.slice(0, 1500)}`);
+      assert.match(r.messages, /UPDATE sip:[^\n]*\n[\s\S]*?a=curr:qos local sendrecv/);
+      modem.cue('pre-down');
+      await nthLine(imsd!, /voice bearer ready=false/, 3);
+    } finally {
+      uas.kill();
+    }
     await modem.finished();
     assert.deepEqual(modem.mismatches, []);
     const all = imsd!.lines.join('\n');
