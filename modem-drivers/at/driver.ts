@@ -495,6 +495,7 @@ export class AtDriver extends EventEmitter implements ModemDriver {
     this.#check('startMedia');
     this.#mediaSessions.set(session.callId, structuredClone(session));
     this.mediaLog.push({ op: 'start', session: structuredClone(session) });
+    this.#log.debug('startMedia', mediaFields(session));
   }
 
   async updateMedia(session: MediaSession): Promise<void> {
@@ -502,11 +503,13 @@ export class AtDriver extends EventEmitter implements ModemDriver {
     if (!this.#mediaSessions.has(session.callId)) throw new ModemDriverError('updateMedia', `no media for call ${session.callId}`);
     this.#mediaSessions.set(session.callId, structuredClone(session));
     this.mediaLog.push({ op: 'update', session: structuredClone(session) });
+    this.#log.debug('updateMedia', mediaFields(session));
   }
 
   async stopMedia(callId: string): Promise<void> {
     if (!this.#mediaSessions.delete(callId)) return;
     this.mediaLog.push({ op: 'stop', callId });
+    this.#log.debug('stopMedia', { callId });
   }
 
   async sendTones(callId: string, tones: string): Promise<void> {
@@ -537,3 +540,8 @@ function copyPdn(p: PdnInfo): PdnInfo {
   return { ...p, addresses: [...p.addresses], pcscf: [...p.pcscf] };
 }
 
+
+/** what a media request says, for the debug log (the AP's RTP end, the peer's, the codec) */
+function mediaFields(s: MediaSession): { callId: string; local: string; remote: string; codec: string; direction: string } {
+  return { callId: s.callId, local: `${s.localAddress}:${s.localPort}`, remote: `${s.remoteAddress}:${s.remotePort}`, codec: `${s.codec.name}/${s.codec.clockRate} pt ${s.codec.payloadType}`, direction: s.direction };
+}

@@ -2,6 +2,8 @@
 import assert from 'node:assert/strict';
 import { AtDriver, type AtDriverOptions } from '../../../../modem-drivers/at/driver.js';
 import { openSerialChannel } from '../../../../modem-drivers/at/serial.js';
+import { createLogger } from '../../../../daemon/log/logger.js';
+import { PassThrough } from 'node:stream';
 import { ModemDriverError, type BearerInfo } from '../../../../modem-drivers/driver.js';
 import { ScriptedModem, type ModemService } from '../../../helpers/scripted-modem/scripted-modem.js';
 import { useScriptedModems, type ModemRig } from '../../../helpers/scripted-modem/suite.js';
@@ -55,7 +57,10 @@ describe('modem-drivers/at AtDriver against scripted modems', function () {
   }
 
   it('brings the IMS PDN up with the P-CSCF addresses from PCO, and down again', async () => {
-    const { modem, d, rec } = await start('pdn-up.at');
+    const sink = new PassThrough();
+    let logged = '';
+    sink.on('data', (b: Buffer) => (logged += b.toString()));
+    const { modem, d, rec } = await start('pdn-up.at', { logger: createLogger({ level: 'debug', stream: sink }) });
     assert.deepEqual(d.capabilities, { modemRtp: false, bearerEvents: true });
     const pdn = await d.activateImsPdn();
     assert.deepEqual(pdn, PDN);
@@ -71,6 +76,10 @@ describe('modem-drivers/at AtDriver against scripted modems', function () {
     await d.stopMedia('c1');
     await assert.rejects(d.updateMedia(session), ModemDriverError);
     assert.deepEqual(d.mediaLog.map((m) => m.op), ['start', 'update', 'tones', 'stop']);
+    // the hand-off is logged at debug level, once per request that took effect
+    assert.match(logged, /startMedia callId=c1 local=10\.45\.0\.2:50000 remote=10\.45\.0\.77:40000 codec="?AMR-WB\/16000 pt 97"? direction=sendrecv/);
+    assert.match(logged, /updateMedia callId=c1 .*direction=sendonly/);
+    assert.equal(logged.match(/stopMedia callId=c1/g)?.length, 1, logged);
     await d.deactivateImsPdn();
     await modem.finished();
     assert.deepEqual(rec.log, ['pdn-up 10.45.0.2,fd00:45::2', 'pdn-down deactivated']);
