@@ -154,7 +154,7 @@ describe('calls through imsd with the AT driver in the lab, the scripted modem g
 
   it('MO with preconditions (SIPp as the far end): 183 (100rel) → PRACK, the call waits for the bearer; the modem\'s QCI 1 bearer → UPDATE with a=curr:qos local sendrecv; 180, 200, active; hangup-all → BYE', async () => {
     await registerSipp(lab!.o, lab!.dir);
-    const uas = sippUas(lab!.o, lab!.dir, 'uas-preconditions.xml');
+    const uas = sippUas(lab!.o, lab!.dir);
     try {
       await new Promise((r) => setTimeout(r, 300));
       const m = watch!.mark();

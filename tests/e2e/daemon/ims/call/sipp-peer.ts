@@ -12,10 +12,11 @@ export interface SippPeerRun {
   kill(): void;
 }
 
-export function sippIn(o: { namespace: string; scenario: string; vars: Record<string, string>; local: string; port: number; target?: string; workDir: string; name: string; timeoutS?: number }): SippPeerRun {
+export function sippIn(o: { namespace: string; scenario: string; vars: Record<string, string>; local: string; port: number; target?: string; workDir: string; name: string; timeoutS?: number; edit?: (text: string) => string }): SippPeerRun {
   const dir = join(o.workDir, o.name);
   mkdirSync(dir, { recursive: true });
   let text = readFileSync(join(HERE, 'sipp', o.scenario), 'utf8');
+  if (o.edit) text = o.edit(text);
   for (const [k, v] of Object.entries(o.vars)) text = text.replaceAll(k, v);
   const sf = join(dir, o.scenario);
   writeFileSync(sf, text);
