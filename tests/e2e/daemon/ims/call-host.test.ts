@@ -4,6 +4,7 @@
 // answered and rejected, cancel before answer, busy (486).
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,29 +12,13 @@ import { farEndCommand } from '../../../../lab/core/baresip-ctrl.js';
 import { down, up } from '../../../../lab/core/lab.js';
 import { defaultOptions, names, type LabOptions } from '../../../../lab/options.js';
 import { command, requirePrerequisites, root } from '../../../helpers/prereq.js';
-import { createCipheriv } from 'node:crypto';
-import { addSubscriber } from '../../../../lab/core/subscribers.js';
 import { CallUe } from './call/call-ue.js';
 import { sippIn } from './call/sipp-peer.js';
+import { registerSipp, SIPP_MSISDN, SIPP_PORT } from './call/sipp-subscriber.js';
 
 const K = '465b5ce8b199b49faa5f0a2ee238a6bc';
 const OPC = 'cd63cb71954a9f4e48a5994e37a02baf';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-// SIPp takes aka_K / aka_OP / aka_AMF byte for byte (tests/e2e/lab/sipp-call.test.ts): printable
-// values here, hex for the HSS with OPc = AES-128_K(OP) xor OP (TS 35.206 4.1)
-const SIPP_K = 'imsdlabsippkey81';
-const SIPP_OP = 'imsdlabsippop081';
-const SIPP_AMF = 'ab';
-const SIPP_IMSI = '001010000000081';
-const SIPP_MSISDN = '+15550081';
-
-function opcOf(k: Buffer, op: Buffer): Buffer {
-  const c = createCipheriv('aes-128-ecb', k, null);
-  c.setAutoPadding(false);
-  const e = Buffer.concat([c.update(op), c.final()]);
-  return Buffer.from(e.map((b, i) => b ^ op[i]!));
-}
-
 describe('imsd calls against the lab on the host (no IPsec)', function () {
   this.timeout(60_000);
   const work = mkdtempSync(join(tmpdir(), 'imsdt-callhost-'));
@@ -45,6 +30,21 @@ describe('imsd calls against the lab on the host (no IPsec)', function () {
     return r.data;
   };
   const baresipLog = (): string => readFileSync(join(names(o).logDir, 'baresip.log'), 'utf8');
+  /** one line per SIP message in the lab's core capture: tcpdump's packet line and the start line */
+  const sipInCapture = (): string[] => {
+    const text = spawnSync('tcpdump', ['-r', names(o).pcapFile, '-nn', '-A'], { encoding: 'utf8' }).stdout ?? '';
+    const out: string[] = [];
+    let packet: string | undefined;
+    for (const line of text.split('\n')) {
+      if (/^\d\d:\d\d:\d\d\./.test(line)) packet = line.split(': ')[0];
+      const start = packet && /(SIP\/2\.0 \d{3} [^\r]*|[A-Z]+ sips?:\S+ SIP\/2\.0)/.exec(line);
+      if (packet && start) {
+        out.push(`${packet} ${start[1]}`);
+        packet = undefined;
+      }
+    }
+    return out;
+  };
 
   before(async function () {
     this.timeout(120_000);
@@ -143,21 +143,14 @@ describe('imsd calls against the lab on the host (no IPsec)', function () {
     const removed = await ue.waitRemoved(added.call!.id);
     assert.equal(removed.call!.information, '603 Decline');
     for (let i = 0; i < 50 && !/603/.test(baresipLog()); i++) await sleep(100);
-    assert.match(baresipLog(), /603 Decline/);
+    // seen once in ~20 runs: no 603 in baresip's log after 5 s; say where the 603 got to
+    if (!/603 Decline/.test(baresipLog())) assert.fail(`baresip never logged the 603; SIP in the core capture:\n${sipInCapture().slice(-40).join('\n')}\nbaresip:\n${baresipLog().slice(-1500)}`);
   });
 
   it('preconditions and 100rel end to end with SIPp as the far end: 183 (Require 100rel) → PRACK, bearer up → UPDATE, 180, 200, session refresh by UPDATE at half of 90 s, BYE', async function () {
     this.timeout(120_000);
-    const k = Buffer.from(SIPP_K);
-    const hssLog = join(names(o).logDir, 'hss.log');
-    const reloads = (): number => (readFileSync(hssLog, 'utf8').match(/subscribers: reloaded/g) ?? []).length;
-    const before = reloads();
-    addSubscriber(o, { imsi: SIPP_IMSI, msisdn: SIPP_MSISDN, k: k.toString('hex'), opc: opcOf(k, Buffer.from(SIPP_OP)).toString('hex'), amf: Buffer.from(SIPP_AMF).toString('hex') });
-    for (let i = 0; i < 100 && reloads() === before; i++) await sleep(100);
-    const vars = { IMSI: SIPP_IMSI, DOMAIN: o.domain, AKA_K: SIPP_K, AKA_OP: SIPP_OP, AKA_AMF: SIPP_AMF };
-    const reg = await sippIn({ namespace: names(o).ueNs, scenario: 'register.xml', vars, local: o.ueV4, port: 5070, target: `${o.coreV4}:5060`, workDir: work, name: 'sipp-register' }).done;
-    assert.equal(reg.code, 0, `SIPp could not register: ${reg.errors.slice(0, 800)}`);
-    const uas = sippIn({ namespace: names(o).ueNs, scenario: 'uas-preconditions.xml', vars: {}, local: o.ueV4, port: 5070, workDir: work, name: 'sipp-uas', timeoutS: 100 });
+    await registerSipp(o, work);
+    const uas = sippIn({ namespace: names(o).ueNs, scenario: 'uas-preconditions.xml', vars: {}, local: o.ueV4, port: SIPP_PORT, workDir: work, name: 'sipp-uas', timeoutS: 100 });
     try {
       await sleep(300);
       const from = ue.events.length;
