@@ -2,11 +2,14 @@
 // the layer, the layer's messages go out through transport.send. Opens no socket itself.
 import type { Transport, TransportEvents } from '../transport/transport.js';
 import type { Clock } from './clock.js';
+import type { SipMessage } from './message.js';
 import { TransactionLayer, type TransactionLayerOptions } from './transactions/index.js';
 
 export interface SipEndpointOptions extends Omit<TransactionLayerOptions, 'sender' | 'clock'> {
   transport: Transport;
   clock: Clock;
+  /** sees (and may add headers to) every message the layer sends, retransmissions included */
+  beforeSend?: (msg: SipMessage) => void;
 }
 
 export class SipEndpoint {
@@ -15,11 +18,14 @@ export class SipEndpoint {
   readonly #onMessage: TransportEvents['message'];
 
   constructor(options: SipEndpointOptions) {
-    const { transport, ...rest } = options;
+    const { transport, beforeSend, ...rest } = options;
     this.transport = transport;
     this.layer = new TransactionLayer({
       ...rest,
-      sender: (msg, dest, opts) => transport.send(msg, dest, opts),
+      sender: (msg, dest, opts) => {
+        beforeSend?.(msg);
+        return transport.send(msg, dest, opts);
+      },
     });
     this.#onMessage = (m) => this.layer.receive(m);
     transport.on('message', this.#onMessage);

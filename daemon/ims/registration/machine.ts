@@ -162,7 +162,7 @@ const DEFAULT_EXPIRES = 600000;
 
 export class RegistrationMachine {
   readonly #o: RegistrationMachineOptions;
-  readonly #cfg: RegistrationConfig;
+  #cfg: RegistrationConfig;
   readonly #random: Random;
   readonly #log: Logger;
   #state: RegistrationState = 'idle';
@@ -215,6 +215,12 @@ export class RegistrationMachine {
 
   get snapshot(): RegistrationSnapshot {
     return structuredClone(this.#snapshot);
+  }
+
+  /** the cell changed (TS 24.229 7.2A.4): the next REGISTER carries the new value, or none when unknown */
+  setAccessNetworkInfo(value: string | undefined): void {
+    const { accessNetworkInfo: _old, ...rest } = this.#cfg;
+    this.#cfg = value === undefined ? rest : { ...rest, accessNetworkInfo: value };
   }
 
   get pcscf(): PcscfAddress {

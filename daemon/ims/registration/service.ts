@@ -24,6 +24,7 @@ import type { AlgorithmPair } from './sec-agree.js';
 import { backoffSeconds, type BackoffOptions } from './timing.js';
 import { RegistrationStateError } from './errors.js';
 import { isIP } from 'node:net';
+import { stampAccessNetworkInfo } from '../access-network-info.js';
 
 export interface StartRegistrationOptions {
   driver: ModemDriver;
@@ -133,7 +134,17 @@ class RegistrationService implements Registration {
   readonly #onPdnChanged = (pdn: PdnInfo): void =>
     this.#serial(async () => {
       const s = this.#session;
-      if (s && s.pdn.addresses.join() === pdn.addresses.join() && s.pdn.pcscf.join() === pdn.pcscf.join()) return;
+      if (s && s.pdn.addresses.join() === pdn.addresses.join() && s.pdn.pcscf.join() === pdn.pcscf.join()) {
+        // only the cell (or MTU) changed: the registration stays; later requests say where we are now
+        if (s.pdn.accessNetworkInfo !== pdn.accessNetworkInfo) {
+          // the cell says where the phone is: its value only at debug
+          this.#log.info(pdn.accessNetworkInfo === undefined ? 'access network no longer known' : 'access network changed');
+          this.#log.debug('access network', { accessNetworkInfo: pdn.accessNetworkInfo ?? 'unknown' });
+          s.machine.setAccessNetworkInfo(pdn.accessNetworkInfo);
+        }
+        s.pdn = pdn;
+        return;
+      }
       this.#log.notice('IMS PDN changed: registering again', { addresses: pdn.addresses.join(' '), pcscf: pdn.pcscf.join(' ') });
       await this.#end('PDN changed');
       await this.#begin(pdn);
@@ -268,7 +279,15 @@ class RegistrationService implements Registration {
           ...(this.#o.userAgent !== undefined ? { userAgent: this.#o.userAgent } : {}),
           onRejected: (req, status, why) => this.#log.info('request answered by the core', { method: req.method, status, why }),
         });
-        const endpoint = new SipEndpoint({ transport: t, clock: this.#clock, tu: core, sentBy: { host: ueAddress, port: contactPort }, ...(this.#o.timers ? { timers: this.#o.timers } : {}) });
+        const endpoint = new SipEndpoint({
+          transport: t,
+          clock: this.#clock,
+          tu: core,
+          sentBy: { host: ueAddress, port: contactPort },
+          ...(this.#o.timers ? { timers: this.#o.timers } : {}),
+          // calls, the reg-event subscription and their responses carry the cell the modem reports now
+          beforeSend: (m) => stampAccessNetworkInfo(m, session.pdn.accessNetworkInfo),
+        });
         core.attach(endpoint.layer);
         return { endpoint, core };
       };

@@ -70,6 +70,8 @@ class ScriptedPcscf {
   readonly log: string[] = [];
   readonly protocols: string[] = [];
   readonly notifyAnswers: number[] = [];
+  /** every message from the UE with its P-Access-Network-Info ("-" without) */
+  readonly accessNetworkInfo: string[] = [];
   sqn = 0;
   xres: Buffer | undefined;
   nonce = '';
@@ -118,6 +120,7 @@ class ScriptedPcscf {
 
   #onMessage(m: Received, flow: 'unprotected' | 'protected'): void {
     const msg = m.message;
+    this.accessNetworkInfo.push(`${msg.isRequest() ? msg.method : `${msg.status} ${msg.cseq.method}`} ${msg.headers.get('P-Access-Network-Info') ?? '-'}`);
     if (!msg.isRequest()) {
       if (msg.cseq.method === 'NOTIFY') this.notifyAnswers.push(msg.status);
       return;
@@ -253,6 +256,26 @@ describe('ims/registration RegistrationService with sec-agree (loopback, scripte
     // the UE's sockets are closed: its ports can be bound again
     const again = await SipTransport.open({ localAddress: '127.0.0.1', portS: spec.ue.portS, portC: spec.ue.portC });
     await again.close();
+  });
+
+  it('P-Access-Network-Info: the driver\'s cell on REGISTER, SUBSCRIBE and the NOTIFY\'s 200; a new cell keeps the registration and goes on the next messages (TS 24.229 5.1.2A.1.1)', async () => {
+    const cellA = '3GPP-E-UTRAN-FDD; utran-cell-id-3gpp=001010001000019B';
+    const cellB = '3GPP-E-UTRAN-FDD; utran-cell-id-3gpp=00101002A0000C01';
+    driver.changePdn({ accessNetworkInfo: cellA });
+    reg = await startRegistration({ driver, sim, ipsec, pcscfPort: pcscf.unprotected.portS, localPort: 0, timers: { T1: 100 } });
+    await until(reg, (x) => x.state === 'registered', 'registered');
+    for (let i = 0; i < 50 && pcscf.notifyAnswers.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.deepEqual(pcscf.accessNetworkInfo, ['REGISTER', 'REGISTER', 'SUBSCRIBE', '200 NOTIFY'].map((m) => `${m} ${cellA}`));
+    const registers = pcscf.log.length;
+    driver.changePdn({ accessNetworkInfo: cellB });
+    await new Promise((r) => setTimeout(r, 100));
+    pcscf.sendNotify('active', 'registered', 'active', 1);
+    for (let i = 0; i < 50 && pcscf.notifyAnswers.length < 2; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(reg.snapshot.state, 'registered');
+    assert.equal(pcscf.log.length, registers, 'no new REGISTER or SUBSCRIBE for a new cell');
+    assert.equal(pcscf.accessNetworkInfo.at(-1), `200 NOTIFY ${cellB}`);
+    await reg.stop(2000);
+    assert.ok(pcscf.accessNetworkInfo.includes(`REGISTER ${cellB}`), `the de-REGISTER says the new cell: ${pcscf.accessNetworkInfo.join(' | ')}`);
   });
 
   it('re-authentication keeps the UserAgentCore: a new SA set on a new port-c carries the answer, then every request; the old set and its port go after the grace (TS 33.203 7.4)', async () => {
