@@ -1,7 +1,8 @@
 // What the driver knows of an oFono modem, read from org.ofono.Modem, SimManager and
 // NetworkRegistration properties (doc/modem-api.txt, sim-api.txt, network-api.txt).
 import { MODEM, NETWORK_REGISTRATION, SIM_MANAGER } from './names.js';
-import { optBoolean, optString, optStrings, type Properties } from './properties.js';
+import { eutranAccessNetworkInfo } from '../access-network.js';
+import { optBoolean, optInteger, optString, optStrings, type Properties } from './properties.js';
 
 export interface ModemState {
   path: string;
@@ -32,6 +33,11 @@ export interface NetworkInfo {
   registered: boolean;
   lte: boolean;
   vops: 'unknown';
+  /** the serving cell (network-api.txt): MCC/MNC of the network, LocationAreaCode (the TAC on LTE), CellId */
+  mcc?: string;
+  mnc?: string;
+  lac?: number;
+  cellId?: number;
 }
 
 export function readModem(path: string, p: Properties, operation: string, before?: ModemState): ModemState {
@@ -64,5 +70,24 @@ export function readNetwork(path: string, p: Properties, operation: string, befo
   const at = { operation, path, iface: NETWORK_REGISTRATION };
   const status = optString(p, 'Status', at) ?? before?.status ?? 'unknown';
   const technology = optString(p, 'Technology', at) ?? before?.technology;
-  return { status, technology, registered: status === 'registered' || status === 'roaming', lte: technology === 'lte', vops: 'unknown' };
+  const out: NetworkInfo = { status, technology, registered: status === 'registered' || status === 'roaming', lte: technology === 'lte', vops: 'unknown' };
+  const mcc = optString(p, 'MobileCountryCode', at) ?? before?.mcc;
+  const mnc = optString(p, 'MobileNetworkCode', at) ?? before?.mnc;
+  const lac = optInteger(p, 'LocationAreaCode', at) ?? before?.lac;
+  const cellId = optInteger(p, 'CellId', at) ?? before?.cellId;
+  if (mcc !== undefined) out.mcc = mcc;
+  if (mnc !== undefined) out.mnc = mnc;
+  if (lac !== undefined) out.lac = lac;
+  if (cellId !== undefined) out.cellId = cellId;
+  return out;
+}
+
+/**
+ * P-Access-Network-Info for the serving LTE cell (TS 24.229 7.2A.4); undefined when not registered
+ * on LTE or a part is missing. oFono reports the TAC in LocationAreaCode on LTE (its +CEREG parsing).
+ * Throws AccessNetworkError on values no cell has.
+ */
+export function accessNetworkInfoOf(n: NetworkInfo | undefined): string | undefined {
+  if (!n?.registered || !n.lte || n.mcc === undefined || n.mnc === undefined || n.lac === undefined || n.cellId === undefined) return undefined;
+  return eutranAccessNetworkInfo({ mcc: n.mcc, mnc: n.mnc, tac: n.lac, eci: n.cellId });
 }

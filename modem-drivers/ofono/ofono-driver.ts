@@ -20,7 +20,7 @@ import { ModemDriverError } from '../driver.js';
 import { DEFAULT_MEDIA, type MediaRecord } from '../simulated/simulated-driver.js';
 import { readContextSettings, samePdn, type ContextSettings, type InterfaceMtu } from './context-settings.js';
 import { MediaRecorder } from './media-recorder.js';
-import { readModem, readNetwork, readSim, type ModemState, type NetworkInfo, type SimInfo } from './modem-state.js';
+import { accessNetworkInfoOf, readModem, readNetwork, readSim, type ModemState, type NetworkInfo, type SimInfo } from './modem-state.js';
 import {
   CONNECTION_CONTEXT,
   CONNECTION_MANAGER,
@@ -345,8 +345,9 @@ export class OfonoDriver extends EventEmitter implements ModemDriver {
     this.emit('warning', error);
   }
 
-  #up(settings: ContextSettings): void {
+  #up(context: ContextSettings): void {
     const before = this.#settings;
+    const settings = this.#withCell(context);
     this.#settings = settings;
     if (!before) {
       this.#log.notice('IMS PDN up', { interface: settings.pdn.interface, addresses: settings.pdn.addresses.join(' '), pcscf: settings.pdn.pcscf.join(' ') });
@@ -487,6 +488,20 @@ export class OfonoDriver extends EventEmitter implements ModemDriver {
   #setNetwork(n: NetworkInfo): void {
     this.#network = n;
     this.emit('network-changed', { ...n });
+    // a new serving cell while the PDN is up: pdn-changed with the new P-Access-Network-Info
+    if (this.#settings) this.#up(this.#settings);
+  }
+
+  /** the context's settings with the serving cell's P-Access-Network-Info, when oFono tells it */
+  #withCell(settings: ContextSettings): ContextSettings {
+    const { accessNetworkInfo: _old, ...pdn } = settings.pdn;
+    let value: string | undefined;
+    try {
+      value = accessNetworkInfoOf(this.#network);
+    } catch (e) {
+      this.#warn(new ModemDriverError('NetworkRegistration', `no P-Access-Network-Info: ${(e as Error).message}`));
+    }
+    return { ...settings, pdn: value === undefined ? pdn : { ...pdn, accessNetworkInfo: value } };
   }
 
   // ---- oFono events ----

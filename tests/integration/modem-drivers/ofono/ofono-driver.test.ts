@@ -118,6 +118,35 @@ describe('modem-drivers/ofono: OfonoDriver against a model of oFono on a private
     assert.equal(model.callsTo('AddContext').length, 0, 'the existing IMS context is used');
   });
 
+  it('P-Access-Network-Info from the serving LTE cell (NetworkRegistration MCC/MNC, LocationAreaCode = TAC, CellId); a new cell or leaving LTE is a pdn-changed', async () => {
+    const modem = model.addModem('/ril_0', { contexts: [{ type: 'ims', apn: 'ims' }], onActivate: { settings: V4 } });
+    Object.assign(modem.network, { MobileCountryCode: str('001'), MobileNetworkCode: str('01'), LocationAreaCode: new Variant('q', 1), CellId: new Variant('u', 0x19b) });
+    const d = await open();
+    const pdn = await d.activateImsPdn();
+    assert.equal(pdn.accessNetworkInfo, '3GPP-E-UTRAN-FDD; utran-cell-id-3gpp=001010001000019B');
+    await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(names(), ['pdn-up']);
+    modem.setNetwork('CellId', new Variant('u', 0xa2b3c01));
+    await until(() => count('pdn-changed') === 1, 'pdn-changed for the new cell');
+    const changed = events.find(([n]) => n === 'pdn-changed')![1] as PdnInfo;
+    assert.equal(changed.accessNetworkInfo, '3GPP-E-UTRAN-FDD; utran-cell-id-3gpp=001010001A2B3C01');
+    assert.deepEqual(changed.addresses, pdn.addresses);
+    modem.setNetwork('Strength', new Variant('y', 60));
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(count('pdn-changed'), 1, 'a new signal strength is no new PDN');
+    modem.setNetwork('Technology', str('umts'));
+    await until(() => count('pdn-changed') === 2, 'pdn-changed when the cell is no longer LTE');
+    assert.equal(d.pdn?.accessNetworkInfo, undefined);
+    assert.equal('accessNetworkInfo' in d.pdn!, false);
+    modem.setNetwork('Technology', str('lte'));
+    await until(() => count('pdn-changed') === 3, 'back on LTE');
+    modem.setNetwork('MobileCountryCode', str('1x1'));
+    await until(() => count('warning') === 1, 'a warning for an MCC no cell has');
+    assert.match(String((events.find(([n]) => n === 'warning')![1] as Error).message), /MCC must be 3 digits/);
+    assert.equal(d.pdn?.accessNetworkInfo, undefined, 'no P-Access-Network-Info rather than a wrong one');
+    assert.deepEqual(d.pdn?.addresses, ['10.45.0.7'], 'the PDN stays');
+  });
+
   it('takes an IMS context that is already active at start without touching it', async () => {
     model.addModem('/ril_0', { contexts: [{ type: 'ims', apn: 'ims', active: true, settings: V4 }] });
     const d = await open();
