@@ -4,7 +4,8 @@
 // registration, D-Bus service) and the UDP socket standing for the P-CSCF in this test.
 // Checked: companion mode (IpMultimediaSystem on org.imsd at the oFono modem's path), the IMS
 // context created and activated, the REGISTER sent from the context's address to the P-CSCF that
-// the context's settings name, and a new registration after the network drops the PDN.
+// the context's settings name with the serving cell in P-Access-Network-Info, and a new
+// registration after the network drops the PDN.
 import { strict as assert } from 'node:assert';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createSocket, type Socket } from 'node:dgram';
@@ -12,7 +13,7 @@ import { writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connectBus, type BusConnection } from '../../../../daemon/dbus/binding.js';
+import { connectBus, Variant, type BusConnection } from '../../../../daemon/dbus/binding.js';
 import { command, requirePrerequisites } from '../../../helpers/prereq.js';
 import { OfonoModel, str } from '../../../helpers/ofono-model/ofono-model.js';
 import { startPrivateBus, type PrivateBus } from '../../../integration/daemon/dbus/helpers/private-bus.js';
@@ -29,7 +30,7 @@ describe('modem-drivers/ofono: imsd with Modem=ofono beside a model of oFono', f
   let imsd: ChildProcess | undefined;
   let client: BusConnection | undefined;
   const log: string[] = [];
-  const registers: { callId: string; via: string; from: string }[] = [];
+  const registers: { callId: string; via: string; from: string; pani: string }[] = [];
 
   const until = async (what: () => boolean, label: string, ms = 15000): Promise<void> => {
     const end = Date.now() + ms;
@@ -76,7 +77,7 @@ Level=info
       const text = msg.toString('utf8');
       if (!text.startsWith('REGISTER ')) return;
       const header = (name: string): string => new RegExp(`^${name}:[ \\t]*([^\\r\\n]*)`, 'mi').exec(text)?.[1] ?? '';
-      registers.push({ callId: header('Call-ID'), via: header('Via'), from: `${rinfo.address}` });
+      registers.push({ callId: header('Call-ID'), via: header('Via'), from: `${rinfo.address}`, pani: header('P-Access-Network-Info') });
     });
     await new Promise<void>((r) => pcscf.bind(0, '127.0.0.1', r));
   });
@@ -109,6 +110,8 @@ Level=info
       mnc: '01',
       onActivate: { settings: { Interface: str('lo'), Method: str('static'), Address: str('127.0.0.1'), ProxyCSCF: str('127.0.0.1') } },
     });
+    // the serving LTE cell as oFono's NetworkRegistration gives it
+    Object.assign(modem.network, { MobileCountryCode: str('001'), MobileNetworkCode: str('01'), LocationAreaCode: new Variant('q', 0x2a), CellId: new Variant('u', 0xc01) });
     const child = startImsd();
 
     await until(() => registers.length >= 1, 'a REGISTER at the P-CSCF of the IMS context');
@@ -117,6 +120,7 @@ Level=info
     assert.equal(ctx.active, true);
     assert.equal(registers[0]!.from, '127.0.0.1');
     assert.match(registers[0]!.via, /^SIP\/2\.0\/UDP 127\.0\.0\.1:\d+/);
+    assert.equal(registers[0]!.pani, '3GPP-E-UTRAN-FDD; utran-cell-id-3gpp=00101002A0000C01', 'the cell in P-Access-Network-Info');
 
     client = await connectBus(bus.address);
     const [props] = (await client.call('org.imsd', '/ril_0', 'org.ofono.IpMultimediaSystem', 'GetProperties')) as [Record<string, { value: unknown }>];
