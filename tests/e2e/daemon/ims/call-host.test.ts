@@ -17,6 +17,7 @@ import { sippIn } from './call/sipp-peer.js';
 import { registerSipp, SIPP_MSISDN, SIPP_PORT } from './call/sipp-subscriber.js';
 
 const K = '465b5ce8b199b49faa5f0a2ee238a6bc';
+const CELL = '3GPP-E-UTRAN-FDD; utran-cell-id-3gpp=001010001000019B';
 const OPC = 'cd63cb71954a9f4e48a5994e37a02baf';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 describe('imsd calls against the lab on the host (no IPsec)', function () {
@@ -30,21 +31,18 @@ describe('imsd calls against the lab on the host (no IPsec)', function () {
     return r.data;
   };
   const baresipLog = (): string => readFileSync(join(names(o).logDir, 'baresip.log'), 'utf8');
-  /** one line per SIP message in the lab's core capture: tcpdump's packet line and the start line */
-  const sipInCapture = (): string[] => {
-    const text = spawnSync('tcpdump', ['-r', names(o).pcapFile, '-nn', '-A'], { encoding: 'utf8' }).stdout ?? '';
-    const out: string[] = [];
-    let packet: string | undefined;
-    for (const line of text.split('\n')) {
-      if (/^\d\d:\d\d:\d\d\./.test(line)) packet = line.split(': ')[0];
-      const start = packet && /(SIP\/2\.0 \d{3} [^\r]*|[A-Z]+ sips?:\S+ SIP\/2\.0)/.exec(line);
-      if (packet && start) {
-        out.push(`${packet} ${start[1]}`);
-        packet = undefined;
-      }
+  /** every SIP message in the lab's core capture: tcpdump's packet line and the message's text */
+  const sipMessagesInCapture = (): Array<{ packet: string; text: string }> => {
+    const dump = spawnSync('tcpdump', ['-r', names(o).pcapFile, '-nn', '-A'], { encoding: 'utf8' }).stdout ?? '';
+    const out: Array<{ packet: string; text: string }> = [];
+    for (const chunk of dump.split(/\n(?=\d\d:\d\d:\d\d\.)/)) {
+      const start = /(SIP\/2\.0 \d{3} |[A-Z]+ (?:sips?|tel):\S+ SIP\/2\.0)/.exec(chunk);
+      if (start) out.push({ packet: chunk.split('\n')[0]!.split(': ')[0]!, text: chunk.slice(start.index) });
     }
     return out;
   };
+  /** one line per SIP message in the lab's core capture: tcpdump's packet line and the start line */
+  const sipInCapture = (): string[] => sipMessagesInCapture().map((m) => `${m.packet} ${m.text.split(/\r?\n/)[0]}`);
 
   before(async function () {
     this.timeout(120_000);
@@ -52,7 +50,7 @@ describe('imsd calls against the lab on the host (no IPsec)', function () {
     o = defaultOptions({ runDir: join(work, 'lab'), prefix: `ch${randomBytes(3).toString('hex')}`, ipsec: 'off' });
     await up(o, { autoAnswer: false, log: () => undefined });
     // bearer events on: a call with preconditions waits for the QCI 1 bearer the test raises
-    ue = new CallUe(names(o).ueNs, { pcscf: o.coreV4, ue: o.ueV4, imsi: '001010000000001', k: K, opc: OPC, sqnStateFile: join(work, 'sqn.json'), bearerEvents: true }, work, 'ue');
+    ue = new CallUe(names(o).ueNs, { pcscf: o.coreV4, ue: o.ueV4, imsi: '001010000000001', k: K, opc: OPC, sqnStateFile: join(work, 'sqn.json'), bearerEvents: true, accessNetworkInfo: CELL }, work, 'ue');
     await ue.waitFor((e) => e.event === 'reg' && e.snapshot?.state === 'registered', 30_000, 0, 'registered');
   });
 
@@ -91,6 +89,14 @@ describe('imsd calls against the lab on the host (no IPsec)', function () {
     assert.equal(removed.call!.disconnectReason, 'local');
     assert.deepEqual(ue.states(call.id), ['dialing', 'alerting', 'active', 'disconnected']);
     await ue.waitFor((e) => e.event === 'media' && e.record?.op === 'stop' && e.record.callId === call.id, 5000, 0, 'stopMedia');
+    // TS 24.229 5.1.2A.1.1: the cell on every request but ACK and on the responses, as the P-CSCF got them
+    await sleep(300);
+    // (the INVITE outgrows UDP and goes over TCP from an ephemeral port, RFC 3261 18.1.1)
+    const fromUe = sipMessagesInCapture().filter((m) => m.packet.includes(`IP ${o.ueV4}.`) && m.packet.includes(`> ${o.coreV4}.5060`));
+    const seen = fromUe.map((m) => `${/^(?:SIP\/2\.0 (\d{3} \S+)|([A-Z]+))/.exec(m.text)!.slice(1).join('')}: ${/^P-Access-Network-Info: (.*)$/m.exec(m.text)?.[1]?.trim() === CELL ? 'cell' : '-'}`);
+    for (const m of ['REGISTER', 'SUBSCRIBE', 'INVITE', 'BYE']) assert.ok(seen.includes(`${m}: cell`), `${m} with the cell among imsd's messages: ${seen.join(', ')}`);
+    assert.deepEqual(seen.filter((x) => x.endsWith(': -')), seen.filter((x) => x.startsWith('ACK')), `only ACK goes without the cell: ${seen.join(', ')}`);
+    assert.ok(seen.includes('ACK: -'), seen.join(', '));
   });
 
   it('MO: the far end hangs up (BYE from the far end): disconnected, reason remote', async () => {

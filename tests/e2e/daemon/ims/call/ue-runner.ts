@@ -31,6 +31,8 @@ interface Config {
   secAgree?: AlgorithmPair[];
   /** Kamailio inside UML is slow: a longer T1 keeps retransmissions down */
   t1Ms?: number;
+  /** the P-Access-Network-Info the simulated modem reports with its PDN */
+  accessNetworkInfo?: string;
 }
 
 const cfg = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as Config;
@@ -43,6 +45,7 @@ async function main(): Promise<void> {
   // the lab's far end (baresip) speaks G.711 only: the media side declares PCMU after the IR.92 set
   const driver = new SimulatedDriver({
     interface: 'ims0', addresses: [cfg.ue], pcscf: [cfg.pcscf],
+    ...(cfg.accessNetworkInfo ? { accessNetworkInfo: cfg.accessNetworkInfo } : {}),
     capabilities: { bearerEvents: cfg.bearerEvents ?? false },
     media: { ...DEFAULT_MEDIA, codecs: [...DEFAULT_MEDIA.codecs, { name: 'PCMU', clockRate: 8000 }], telephoneEventRates: [16000, 8000] },
   });
