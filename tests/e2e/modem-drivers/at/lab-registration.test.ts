@@ -38,6 +38,7 @@ wait 300
 -> AT+CGCONTRDP=1
 <- ${lab!.contextDynamic()}
 <- OK
+${lab!.cell()}
 `);
     const uicc = lab!.uicc!;
     const t0 = Date.now();
