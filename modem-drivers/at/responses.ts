@@ -1,7 +1,8 @@
 // Parsers for the 3GPP TS 27.007 packet-domain responses and URCs the generic driver reads:
 // +CGCONTRDP (10.1.23), +CGSCONTRDP (10.1.24), +CGEQOSRDP (10.1.27), +CGTFTRDP (10.1.26),
-// +CGACT? (10.1.10), +CGEV (10.1.19), +CIREGU (8.71). Pure functions; a line that does not have
-// the documented form is an AtParseError naming the line, never a silent guess.
+// +CGACT? (10.1.10), +CGEV (10.1.19), +CIREGU (8.71), +COPS? (7.3), +CEREG (10.1.22). Pure
+// functions; a line that does not have the documented form is an AtParseError naming the line,
+// never a silent guess.
 import { isIP } from 'node:net';
 import type { PacketFilter } from '../driver.js';
 
@@ -256,4 +257,58 @@ export function parseCiregRegistered(line: string): boolean | undefined {
   const r = /^\+CIREG:\s*\d+,(\d)/.exec(line);
   if (r) return r[1] === '1';
   return undefined;
+}
+
+/** 27.007 7.3: "+COPS: <mode>[,<format>,<oper>[,<AcT>]]"; <format> 2 gives <oper> as MCC ‖ MNC digits */
+export interface OperatorSelection {
+  mode: number;
+  format?: number;
+  oper?: string;
+  act?: number;
+}
+
+export function parseCops(line: string): OperatorSelection {
+  const p = splitParams(line, '+COPS');
+  const r: OperatorSelection = { mode: int(p[0], '<mode>', line) };
+  if (p.length === 1) return r;
+  r.format = int(p[1], '<format>', line);
+  if (p[2] === undefined) throw new AtParseError(`<oper> missing in "${line}"`);
+  r.oper = p[2];
+  if (p[3] !== undefined && p[3] !== '') r.act = int(p[3], '<AcT>', line);
+  return r;
+}
+
+/** The EPS registration state of 27.007 10.1.22, with the serving cell when the MT gave it (<n> ≥ 2). */
+export interface EpsRegistration {
+  /** 0 not registered, 1 registered (home), 2 searching, 3 denied, 4 unknown, 5 registered (roaming), ... */
+  stat: number;
+  /** <tac>: the tracking area code (two bytes) */
+  tac?: number;
+  /** <ci>: the cell identity (four bytes; 28 bits for an E-UTRAN cell) */
+  ci?: number;
+  /** <AcT> (27.007 7.3): 7 E-UTRAN */
+  act?: number;
+}
+
+/**
+ * 27.007 10.1.22: the read form "+CEREG: <n>,<stat>[,<tac>,<ci>[,<AcT>...]]" and the URC
+ * "+CEREG: <stat>[,<tac>,<ci>[,<AcT>...]]" (no <n>). The second parameter tells them apart: <stat>
+ * (a small unquoted number) in the read form, <tac> (a string, 4 hex digits) in the URC; two
+ * parameters without quotes can only be "<n>,<stat>", three only "<stat>,<tac>,<ci>".
+ */
+export function parseCereg(line: string): EpsRegistration {
+  const p = splitParams(line, '+CEREG');
+  const secondQuoted = /^[^,]*,\s*"/.test(line.slice('+CEREG:'.length));
+  const readForm = !secondQuoted && p.length !== 1 && p.length !== 3 && /^\d{1,2}$/.test(p[1] ?? '');
+  const f = readForm ? p.slice(1) : p;
+  const r: EpsRegistration = { stat: int(f[0], '<stat>', line) };
+  if (f.length === 1 || (f[1] === '' && (f[2] ?? '') === '')) return r;
+  const tac = f[1]!;
+  const ci = f[2];
+  if (!/^[0-9A-Fa-f]{1,4}$/.test(tac)) throw new AtParseError(`<tac> "${tac}" is not two bytes in hex in "${line}"`);
+  if (ci === undefined || !/^[0-9A-Fa-f]{1,8}$/.test(ci)) throw new AtParseError(`<ci> ${ci === undefined ? 'missing' : `"${ci}" is not four bytes in hex`} in "${line}"`);
+  r.tac = parseInt(tac, 16);
+  r.ci = parseInt(ci, 16);
+  if (f[3] !== undefined && f[3] !== '') r.act = int(f[3], '<AcT>', line);
+  return r;
 }

@@ -1,7 +1,8 @@
 // The set-up the AT driver's lab tests share: the lab (host, no IPsec) with its private system bus
 // in the UE namespace, the lab's first subscriber on a virtual ISIM (the soft SIM engine behind
 // +CCHO/+CGLA), a scripted modem that brings the IMS PDN up with the lab's UE address and P-CSCF
-// in +CGCONTRDP (as PCO would) and then plays the rest of a test's transcript, and imsd as a
+// in +CGCONTRDP (as PCO would), reports its LTE cell (+COPS?, +CEREG?) and then plays the rest of a
+// test's transcript, and imsd as a
 // process with `Modem=at` and `[Sim] Source=modem` on that modem.
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -21,6 +22,8 @@ export const K = '465b5ce8b199b49faa5f0a2ee238a6bc';
 export const OPC = 'cd63cb71954a9f4e48a5994e37a02baf';
 /** the lab's first subscriber's MSISDN */
 export const MSISDN = '+15550001';
+/** the P-Access-Network-Info of the scripted modem's cell (`cell()`): PLMN 00101, TAC 0x0001, cell 0x0019B01 */
+export const CELL = '3GPP-E-UTRAN-FDD; utran-cell-id-3gpp=0010100010019B01';
 
 export async function waitFor(ok: () => boolean, timeoutMs: number, log: string[]): Promise<void> {
   const end = Date.now() + timeoutMs;
@@ -58,7 +61,7 @@ export class AtLab {
 
   /**
    * The scripted modem: 27.007 set-up (init.at), the IMS PDN activated on cid 1 with the lab's UE
-   * address and /24 mask, the P-CSCF as PCO gives it, MTU 1500 (10.1.23), then `rest`.
+   * address and /24 mask, the P-CSCF as PCO gives it, MTU 1500 (10.1.23), its cell (`cell()`), then `rest`.
    */
   async startModem(rest: string, services: ModemService[] = []): Promise<ScriptedModem> {
     const o = this.o;
@@ -83,6 +86,7 @@ export class AtLab {
 -> AT+CGCONTRDP=1
 <- ${this.contextDynamic()}
 <- OK
+${this.cell()}
 ${rest}`, { services: [this.uicc, keepalive, ...services], name: 'lab modem' });
     return this.modem;
   }
@@ -91,6 +95,16 @@ ${rest}`, { services: [this.uicc, keepalive, ...services], name: 'lab modem' });
   contextDynamic(): string {
     const o = this.o;
     return `+CGCONTRDP: 1,5,"ims","${o.ueV4}.255.255.255.0","${o.coreV4}","${o.coreV4}","0.0.0.0","${o.coreV4}","0.0.0.0",1,0,1500`;
+  }
+
+  /** the transcript steps answering the driver's cell queries at PDN up (27.007 7.3 +COPS?, 10.1.22 +CEREG?): `CELL` */
+  cell(): string {
+    return `-> AT+COPS?
+<- +COPS: 0,2,"00101",7
+<- OK
+-> AT+CEREG?
+<- +CEREG: 2,1,"0001","00019B01",7
+<- OK`;
   }
 
   /** imsd in the UE namespace on the scripted modem, logging at debug level */

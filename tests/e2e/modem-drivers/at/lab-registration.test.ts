@@ -11,7 +11,7 @@ import { LAB_IMSD } from '../../../../lab/core/ue.js';
 import { names } from '../../../../lab/options.js';
 import { nameHasOwner } from '../../../e2e/daemon/main/imsd-process.js';
 import { command, file, requirePrerequisites, root } from '../../../helpers/prereq.js';
-import { AtLab, K, OPC, waitFor } from './at-lab.js';
+import { AtLab, CELL, K, OPC, waitFor } from './at-lab.js';
 
 describe('imsd with the AT driver and the SIM over AT registered to the lab', function () {
   this.timeout(120_000);
@@ -38,6 +38,7 @@ wait 300
 -> AT+CGCONTRDP=1
 <- ${lab!.contextDynamic()}
 <- OK
+${lab!.cell()}
 `);
     const uicc = lab!.uicc!;
     const t0 = Date.now();
@@ -69,6 +70,11 @@ wait 300
       assert.equal(await nameHasOwner(lab!.busAddress, LAB_IMSD.busName), false);
       assert.ok(modem.commands.includes('AT+CCHC=1'), 'the logical channel closed on shutdown');
       assert.deepEqual(modem.mismatches, []);
+      // TS 24.229 7.2A.4: every REGISTER the P-CSCF received from the UE names the modem's cell
+      // (+COPS?/+CEREG?, at the first PDN and again when it came back)
+      const registers = registersFromUe(names(o).pcapFile, o.ueV4, o.coreV4, o.pcscfPort);
+      assert.ok(registers.length >= 4, `REGISTERs from the UE in the core capture: ${registers.length}`);
+      for (const r of registers) assert.ok(r.includes(`\r\nP-Access-Network-Info: ${CELL}\r\n`), r);
       const all = imsd.lines.join('\n');
       assert.ok(!all.includes(K) && !all.includes(OPC), 'no key in the log');
       // the AT channel logs at debug level, but not the AUTHENTICATE APDU nor the card's answer (DB <RES> <CK> <IK>)
@@ -79,3 +85,12 @@ wait 300
     }
   });
 });
+
+/** The SIP text of each REGISTER from `ue` to the P-CSCF at `pcscf`:`port` in a capture (tcpdump -A, UDP). */
+function registersFromUe(pcap: string, ue: string, pcscf: string, port: number): string[] {
+  const r = spawnSync('tcpdump', ['-r', pcap, '-nn', '-A', '-s', '0', 'udp', 'and', 'src', 'host', ue, 'and', 'dst', 'host', pcscf, 'and', 'dst', 'port', String(port)], { encoding: 'latin1' });
+  assert.equal(r.status, 0, r.stderr);
+  // one packet per timestamped summary line; the payload follows the IP/UDP headers (printed as text too)
+  const payloads = r.stdout.split(/\n(?=\d\d:\d\d:\d\d\.)/).map((p) => p.slice(p.indexOf('\n') + 1));
+  return payloads.map((p) => p.slice(Math.max(0, p.indexOf('REGISTER sip'))).replace(/\r?\n/g, '\r\n')).filter((p) => p.startsWith('REGISTER sip'));
+}

@@ -4,19 +4,26 @@ import { AtDriver, type AtDriverOptions } from '../../../../modem-drivers/at/dri
 import { openSerialChannel } from '../../../../modem-drivers/at/serial.js';
 import { createLogger } from '../../../../daemon/log/logger.js';
 import { PassThrough } from 'node:stream';
-import { ModemDriverError, type BearerInfo } from '../../../../modem-drivers/driver.js';
+import { ModemDriverError, type BearerInfo, type PdnInfo } from '../../../../modem-drivers/driver.js';
 import { ScriptedModem, type ModemService } from '../../../helpers/scripted-modem/scripted-modem.js';
 import { useScriptedModems, type ModemRig } from '../../../helpers/scripted-modem/suite.js';
 
-const PDN = { interface: 'wwan1', addresses: ['10.45.0.2', 'fd00:45::2'], pcscf: ['10.45.0.1', '10.45.0.9', 'fd00:45::1'], mtu: 1400 };
+/** the serving cell of activate.at: PLMN 00101, TAC 0x0001, E-UTRAN cell id 0x0019B01 (TS 24.229 7.2A.4) */
+const CELL = '3GPP-E-UTRAN-FDD; utran-cell-id-3gpp=0010100010019B01';
+const PDN = { interface: 'wwan1', addresses: ['10.45.0.2', 'fd00:45::2'], pcscf: ['10.45.0.1', '10.45.0.9', 'fd00:45::1'], mtu: 1400, accessNetworkInfo: CELL };
+const PDN_NO_CELL = { interface: 'wwan1', addresses: ['10.45.0.2', 'fd00:45::2'], pcscf: ['10.45.0.1', '10.45.0.9', 'fd00:45::1'], mtu: 1400 };
 
 class Recorder {
   readonly log: string[] = [];
   readonly bearers: BearerInfo[] = [];
+  readonly changed: PdnInfo[] = [];
   #waiters: { n: number; resolve: () => void }[] = [];
   constructor(d: AtDriver) {
     d.on('pdn-up', (p) => this.#add(`pdn-up ${p.addresses.join(',')}`));
-    d.on('pdn-changed', (p) => this.#add(`pdn-changed ${p.addresses.join(',')}`));
+    d.on('pdn-changed', (p) => {
+      this.changed.push(p);
+      this.#add(`pdn-changed ${p.addresses.join(',')}`);
+    });
     d.on('pdn-down', (r) => this.#add(`pdn-down ${r}`));
     d.on('bearer-up', (b) => {
       this.bearers.push(b);
@@ -198,6 +205,92 @@ cue call
     assert.deepEqual([...first.mismatches, ...second.mismatches], []);
   });
 
+  it('reports a new serving cell (+CEREG URC) as pdn-changed, and ignores the same cell, other states and malformed lines', async () => {
+    const sink = new PassThrough();
+    let logged = '';
+    sink.on('data', (b: Buffer) => (logged += b.toString()));
+    // 27.007 10.1.22 URC "+CEREG: <stat>[,<tac>,<ci>[,<AcT>]]" (no <n>); 7.3 +COPS? asked again for the PLMN
+    const { modem, d, rec } = await start(`include init.at
+include activate.at
+cue handover
+<- +CEREG: 1,"0001","00019C01",7
+-> AT+COPS?
+<- +COPS: 0,2,"00101",7
+<- OK
+cue same
+<- +CEREG: 1,"0001","00019C01",7
+-> AT+COPS?
+<- +COPS: 0,2,"00101",7
+<- OK
+<- +CEREG: 1,"zz"
+<- +CEREG: 2
+<- +CEREG: 1,"0001","00019E01",9
+-> AT+COPS?
+<- +COPS: 0,2,"00101",9
+<- OK
+<- +CEREG: 5,"00A2","0ABCDEF1",7
+-> AT+COPS?
+<- +COPS: 0,2,"310410",7
+<- OK`, { logger: createLogger({ level: 'debug', stream: sink }) });
+    const up = await d.activateImsPdn();
+    assert.equal(up.accessNetworkInfo, CELL);
+    modem.cue('handover');
+    await rec.count(2);
+    assert.deepEqual(rec.changed[0], { ...PDN, accessNetworkInfo: '3GPP-E-UTRAN-FDD; utran-cell-id-3gpp=0010100010019C01' });
+    // the same cell, a malformed line, searching (<stat> 2), an NB-IoT cell (<AcT> 9): nothing; then a
+    // roaming cell of another operator (3-digit MNC): the URCs are handled in order, so the one event
+    // that follows is the last one's
+    modem.cue('same');
+    await rec.count(3);
+    await modem.finished();
+    assert.deepEqual(rec.log, ['pdn-up 10.45.0.2,fd00:45::2', 'pdn-changed 10.45.0.2,fd00:45::2', 'pdn-changed 10.45.0.2,fd00:45::2']);
+    const roaming = { ...PDN, accessNetworkInfo: '3GPP-E-UTRAN-FDD; utran-cell-id-3gpp=31041000A2ABCDEF1' };
+    assert.deepEqual(rec.changed[1], roaming);
+    assert.deepEqual(d.pdn, roaming);
+    assert.match(logged, /<4>\[modem\/at\] malformed \+CEREG ignored .*zz/);
+    // the cell is in the debug log (TAC and cell id in hex)
+    assert.match(logged, /<7>\[modem\/at\] serving cell plmn=00101 stat=1 tac=1 ci=19c01 act=7/);
+    assert.deepEqual(modem.mismatches, []);
+  });
+
+  it('brings the PDN up without P-Access-Network-Info when the modem refuses +CEREG=2, and ignores its +CEREG lines', async () => {
+    const sink = new PassThrough();
+    let logged = '';
+    sink.on('data', (b: Buffer) => (logged += b.toString()));
+    // nothing after the refusal: no +COPS=3,2, and neither +COPS? nor +CEREG? at PDN up or on a URC
+    const { modem, d, rec } = await start(`-> ATE0
+<- OK
+-> AT+CMEE=1
+<- OK
+-> AT+CGEREP=2,1
+<- OK
+-> AT+CEVDP=3
+<- OK
+-> AT+CIREG=2
+<- OK
+-> AT+CIREG?
+<- +CIREG: 2,0
+<- OK
+-> AT+CAVIMS=0
+<- OK
+-> AT+CEREG=2
+<- ERROR
+include context.at
+cue cell
+<- +CEREG: 1,"0001","00019C01",7
+<- +CGEV: NW PDN DEACT 1`, { logger: createLogger({ level: 'debug', stream: sink }) });
+    const pdn = await d.activateImsPdn();
+    assert.deepEqual(pdn, PDN_NO_CELL);
+    assert.equal('accessNetworkInfo' in pdn, false);
+    modem.cue('cell');
+    await rec.count(2);
+    await modem.finished();
+    assert.deepEqual(rec.log, ['pdn-up 10.45.0.2,fd00:45::2', 'pdn-down network deactivated the IMS PDN']);
+    assert.equal(logged.match(/<5>\[modem\/at\] modem refused AT\+CEREG=2/g)?.length, 1, logged);
+    assert.doesNotMatch(logged, /^<[0-3]>/m);
+    assert.deepEqual(modem.mismatches, []);
+  });
+
   it('works without packet domain events when the modem refuses +CGEREP', async () => {
     const { modem, d } = await start(`-> ATE0
 <- OK
@@ -211,9 +304,11 @@ cue call
 <- ERROR
 -> AT+CAVIMS=0
 <- ERROR
-include activate.at`);
+-> AT+CEREG=2
+<- ERROR
+include context.at`);
     assert.equal(d.capabilities.bearerEvents, false);
-    assert.deepEqual(await d.activateImsPdn(), PDN);
+    assert.deepEqual(await d.activateImsPdn(), PDN_NO_CELL);
     await modem.finished();
     assert.deepEqual(modem.mismatches, []);
   });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import {
-  AtParseError, parseActiveContexts, parseAddresses, parseCgev, parseCiregRegistered, parseContextDynamic, parseQosDynamic,
+  AtParseError, parseActiveContexts, parseAddresses, parseCereg, parseCgev, parseCops, parseCiregRegistered, parseContextDynamic, parseQosDynamic,
   parseSecondaryDynamic, parseTftDynamic, splitParams,
 } from '../../../../modem-drivers/at/responses.js';
 
@@ -63,5 +63,38 @@ describe('modem-drivers/at 27.007 response parsers', () => {
     assert.equal(parseCiregRegistered('+CIREGU: 1,3'), true);
     assert.equal(parseCiregRegistered('+CIREG: 2,0'), false);
     assert.equal(parseCiregRegistered('+CGEV: NW DETACH'), undefined);
+  });
+
+  it('reads the operator of +COPS? (27.007 7.3)', () => {
+    assert.deepEqual(parseCops('+COPS: 0,2,"00101",7'), { mode: 0, format: 2, oper: '00101', act: 7 });
+    assert.deepEqual(parseCops('+COPS: 1,2,"310410"'), { mode: 1, format: 2, oper: '310410' });
+    assert.deepEqual(parseCops('+COPS: 0,0,"Test Net",7'), { mode: 0, format: 0, oper: 'Test Net', act: 7 });
+    assert.deepEqual(parseCops('+COPS: 0'), { mode: 0 });
+    assert.throws(() => parseCops('+COPS: 0,2'), AtParseError);
+    assert.throws(() => parseCops('+COPS: x,2,"00101"'), AtParseError);
+  });
+
+  it('reads +CEREG in its read form (with <n>) and as a URC (without), quoted or not (27.007 10.1.22)', () => {
+    const cell = { stat: 1, tac: 0x0001, ci: 0x19b01, act: 7 };
+    assert.deepEqual(parseCereg('+CEREG: 2,1,"0001","00019B01",7'), cell);
+    assert.deepEqual(parseCereg('+CEREG: 1,"0001","00019B01",7'), cell);
+    assert.deepEqual(parseCereg('+CEREG: 2,1,0001,00019B01,7'), cell);
+    assert.deepEqual(parseCereg('+CEREG: 1,0001,00019B01,7'), cell);
+    // <AcT> left out: read form with 4 parameters, URC with 3
+    assert.deepEqual(parseCereg('+CEREG: 2,5,"00A2","0ABCDEF1"'), { stat: 5, tac: 0xa2, ci: 0xabcdef1 });
+    assert.deepEqual(parseCereg('+CEREG: 5,"00a2","0abcdef1"'), { stat: 5, tac: 0xa2, ci: 0xabcdef1 });
+    // <n> 3 adds <cause_type>,<reject_cause>
+    assert.deepEqual(parseCereg('+CEREG: 3,1,"0001","00019B01",7,0,0'), cell);
+    assert.deepEqual(parseCereg('+CEREG: 1,"0001","00019B01",7,0,0'), cell);
+    // no cell: <n> 0/1 read form, bare URC, empty location
+    assert.deepEqual(parseCereg('+CEREG: 0,1'), { stat: 1 });
+    assert.deepEqual(parseCereg('+CEREG: 2'), { stat: 2 });
+    assert.deepEqual(parseCereg('+CEREG: 2,4,"",""'), { stat: 4 });
+    assert.throws(() => parseCereg('+CEREG: 1,"zz"'), /<tac> "zz"/);
+    assert.throws(() => parseCereg('+CEREG: 1,"0001"'), /<ci> missing/);
+    assert.throws(() => parseCereg('+CEREG: 2,1,"0001","12345678Z",7'), /<ci> "12345678Z"/);
+    assert.throws(() => parseCereg('+CEREG: 1,"0001","00019B01",E'), /<AcT> is not a number/);
+    assert.throws(() => parseCereg('+CEREG: x'), AtParseError);
+    assert.throws(() => parseCereg('+CEREG: 1,"0001'), AtParseError);
   });
 });
