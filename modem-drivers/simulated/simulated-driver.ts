@@ -3,6 +3,7 @@
 import { EventEmitter } from 'node:events';
 import type { BearerInfo, MediaCapabilities, MediaSession, ModemCapabilities, ModemDriver, ModemDriverEvents, PdnInfo } from '../driver.js';
 import { ModemDriverError } from '../driver.js';
+import { RtpSession, type RtpSessionOptions, type RtpStats } from '../rtp/session.js';
 
 export interface SimulatedDriverOptions {
   interface: string;
@@ -12,6 +13,8 @@ export interface SimulatedDriverOptions {
   accessNetworkInfo?: string;
   capabilities?: Partial<ModemCapabilities>;
   media?: MediaCapabilities;
+  /** run each call's RTP on the AP (G.711 tone, RFC 4733 DTMF: modem-drivers/rtp/); default: record only */
+  rtp?: boolean | RtpSessionOptions;
 }
 
 /** IR.92 3.2: AMR-WB and AMR, each bandwidth-efficient and octet-aligned; telephone-event at 16 and 8 kHz */
@@ -48,9 +51,12 @@ export class SimulatedDriver extends EventEmitter implements ModemDriver {
   /** every media request, in order */
   readonly mediaLog: MediaRecord[] = [];
   readonly #media = new Map<string, MediaSession>();
+  readonly #rtpOptions: RtpSessionOptions | undefined;
+  readonly #rtp = new Map<string, RtpSession>();
 
   constructor(options: SimulatedDriverOptions) {
     super();
+    this.#rtpOptions = options.rtp === true ? {} : options.rtp || undefined;
     if (options.addresses.length === 0) throw new ModemDriverError('configure', 'the simulated PDN needs at least one address');
     this.capabilities = { modemRtp: false, bearerEvents: true, ...options.capabilities };
     this.media = structuredClone(options.media ?? DEFAULT_MEDIA);
@@ -104,6 +110,7 @@ export class SimulatedDriver extends EventEmitter implements ModemDriver {
 
   async startMedia(session: MediaSession): Promise<void> {
     this.#check('startMedia');
+    if (this.#rtpOptions && !this.#rtp.has(session.callId)) this.#rtp.set(session.callId, await RtpSession.open(session, this.#rtpOptions));
     this.#media.set(session.callId, structuredClone(session));
     this.mediaLog.push({ op: 'start', session: structuredClone(session) });
   }
@@ -112,12 +119,22 @@ export class SimulatedDriver extends EventEmitter implements ModemDriver {
     this.#check('updateMedia');
     if (!this.#media.has(session.callId)) throw new ModemDriverError('updateMedia', `no media for call ${session.callId}`);
     this.#media.set(session.callId, structuredClone(session));
+    this.#rtp.get(session.callId)?.update(session);
     this.mediaLog.push({ op: 'update', session: structuredClone(session) });
   }
 
   async stopMedia(callId: string): Promise<void> {
     if (!this.#media.delete(callId)) return;
+    const rtp = this.#rtp.get(callId);
+    this.#rtp.delete(callId);
+    await rtp?.close();
     this.mediaLog.push({ op: 'stop', callId });
+  }
+
+  /** the AP RTP stream's counters of a call (with the `rtp` option) */
+  rtpStats(callId: string): RtpStats | undefined {
+    const s = this.#rtp.get(callId)?.stats;
+    return s ? structuredClone(s) : undefined;
   }
 
   async sendTones(callId: string, tones: string): Promise<void> {
@@ -125,6 +142,7 @@ export class SimulatedDriver extends EventEmitter implements ModemDriver {
     if (this.media.telephoneEventRates.length === 0) throw new ModemDriverError('sendTones', 'this media side has no telephone-event');
     if (!this.#media.has(callId)) throw new ModemDriverError('sendTones', `no media for call ${callId}`);
     this.mediaLog.push({ op: 'tones', callId, tones });
+    await this.#rtp.get(callId)?.sendTones(tones);
   }
 
   // ---- scripting (tests, lab) ----
@@ -160,6 +178,7 @@ export class SimulatedDriver extends EventEmitter implements ModemDriver {
     this.#up = false;
     this.#bearers.clear();
     this.#media.clear();
+    void this.#closeRtp();
     this.emit('modem-reset');
   }
 
@@ -167,6 +186,13 @@ export class SimulatedDriver extends EventEmitter implements ModemDriver {
     this.#closed = true;
     this.#up = false;
     this.#bearers.clear();
+    await this.#closeRtp();
     this.removeAllListeners();
+  }
+
+  #closeRtp(): Promise<void> {
+    const all = [...this.#rtp.values()];
+    this.#rtp.clear();
+    return Promise.all(all.map((s) => s.close())).then(() => undefined);
   }
 }

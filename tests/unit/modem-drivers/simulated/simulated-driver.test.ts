@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { ModemDriverError, type BearerInfo, type PdnInfo } from '../../../../modem-drivers/driver.js';
 import { SimulatedDriver } from '../../../../modem-drivers/simulated/simulated-driver.js';
+import { createSocket } from 'node:dgram';
 
 const voice: BearerInfo = { id: 6, qci: 1, gbrUplink: 40, gbrDownlink: 40, mbrUplink: 40, mbrDownlink: 40, filters: [{ direction: 'bidirectional', remoteAddress: '10.0.0.7', protocol: 17, localPorts: [50000, 50001] }] };
 
@@ -60,5 +61,39 @@ describe('modem-drivers/simulated SimulatedDriver', () => {
     await d.close();
     await assert.rejects(d.activateImsPdn(), /activateImsPdn: driver is closed/);
     assert.throws(() => new SimulatedDriver({ interface: 'x', addresses: [], pcscf: [] }), ModemDriverError);
+  });
+
+  it('with rtp, each call\'s media is a real RTP stream on its local port: started, updated, tones, stopped (port free again), all closed with the driver', async () => {
+    const port = 43000 + (process.pid % 500) * 2;
+    const d = new SimulatedDriver({ interface: 'lo', addresses: ['127.0.0.1'], pcscf: ['127.0.0.1'], rtp: { toneHz: 0 } });
+    const sink = createSocket('udp4');
+    let got = 0;
+    sink.on('message', () => void got++);
+    await new Promise<void>((r) => sink.bind(port + 100, '127.0.0.1', () => r()));
+    const session = { callId: 'c1', localAddress: '127.0.0.1', localPort: port, remoteAddress: '127.0.0.1', remotePort: port + 100, codec: { name: 'PCMA', clockRate: 8000, payloadType: 8 }, telephoneEvent: { payloadType: 101, clockRate: 8000 }, ptime: 20, direction: 'sendrecv' as const };
+    try {
+      await d.startMedia(session);
+      await new Promise((r) => setTimeout(r, 150));
+      assert.ok(got >= 3, `frames at the far end: ${got}`);
+      await d.sendTones('c1', '7');
+      assert.equal(d.rtpStats('c1')?.digitsSent, '7');
+      await d.updateMedia({ ...session, direction: 'inactive' });
+      const sent = d.rtpStats('c1')!.sent;
+      await new Promise((r) => setTimeout(r, 100));
+      assert.equal(d.rtpStats('c1')!.sent, sent, 'inactive: nothing sent');
+      await d.stopMedia('c1');
+      assert.equal(d.rtpStats('c1'), undefined);
+      const again = createSocket('udp4');
+      await new Promise<void>((r, j) => again.once('error', j).bind(port, '127.0.0.1', () => r()));
+      again.close();
+      await d.startMedia({ ...session, callId: 'c2' });
+      await d.close();
+      const third = createSocket('udp4');
+      await new Promise<void>((r, j) => third.once('error', j).bind(port, '127.0.0.1', () => r()));
+      third.close();
+    } finally {
+      sink.close();
+      await d.close();
+    }
   });
 });
