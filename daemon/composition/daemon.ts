@@ -3,11 +3,12 @@
 // the D-Bus ImsBackend, puts the MMTel call service behind VoiceCallManager once the registration
 // exists (LateCallBackend) and owns the bus name; stop() undoes it in the order of the issues:
 // end the calls (BYE/CANCEL/reject), de-register, remove the SAs, release the bus name.
+// Modem=mediatek with Mode=modem-ims is composed in modem-ims.ts instead (the modem is the IMS client).
 import { mkdirSync } from 'node:fs';
 import type { SimCard } from '../auth/sim/sim-card.js';
 import type { ImsdConfig } from '../config/schema.js';
 import { startDbusService } from '../dbus/backend.js';
-import type { DbusService } from '../dbus/backend.js';
+import type { CallBackend, DbusService, ImsBackend } from '../dbus/backend.js';
 import { startCallService } from '../ims/call/service.js';
 import { startRegistration, type StartRegistrationOptions } from '../ims/registration/service.js';
 import type { IpsecManager } from '../ipsec/types.js';
@@ -25,8 +26,8 @@ export class DbusStartError extends Error {
 }
 
 export interface Imsd {
-  readonly backend: RegistrationBackend;
-  readonly calls: LateCallBackend;
+  readonly backend: ImsBackend;
+  readonly calls: CallBackend;
   readonly dbus: DbusService;
   /** de-register (bounded by timeoutMs), remove every SA, close sockets, release the bus name */
   stop(timeoutMs: number): Promise<void>;
@@ -51,6 +52,11 @@ async function openIpsec(logger: Logger): Promise<IpsecManager> {
 }
 
 export async function startImsd(c: ImsdConfig, logger: Logger): Promise<Imsd> {
+  if (c.general.modem === 'mediatek' && c.modem.mode === 'modem-ims') {
+    mkdirSync(c.general.stateDir, { recursive: true, mode: 0o700 });
+    const { startModemImsd } = await import('./modem-ims.js');
+    return startModemImsd(c, logger);
+  }
   const closers: (() => Promise<void>)[] = [];
   const unwind = async (): Promise<void> => {
     for (const close of closers.reverse()) await close().catch((e: Error) => logger.warning('clean-up step failed', { error: e.message }));

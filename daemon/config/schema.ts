@@ -3,7 +3,7 @@
 // never repeated in an error. Defaults are filled in here; see etc/imsd.conf for the documentation.
 import { isIP } from 'node:net';
 import { isLogLevel, LOG_LEVELS, type LogLevel } from '../log/logger.js';
-import { ConfigError, NotAvailableError } from './errors.js';
+import { ConfigError } from './errors.js';
 import type { IniEntry, IniFile } from './ini.js';
 
 export type ModemKind = 'simulated' | 'at' | 'mediatek' | 'ofono';
@@ -273,8 +273,9 @@ export function buildConfig(ini: IniFile): ImsdConfig {
 
 /** [Modem] and Source=modem belong to Modem=at. */
 function checkModem(c: ImsdConfig, at: Map<string, IniEntry>, fail: (key: string, reason: string) => never): void {
-  if (c.sim.source === 'modem' && c.general.modem !== 'at') {
-    fail('Sim.Source', `Source=modem reads the SIM through the modem's AT commands: it needs Modem=at (not ${c.general.modem})`);
+  const modemIms = c.general.modem === 'mediatek' && c.modem.mode === 'modem-ims';
+  if (c.sim.source === 'modem' && c.general.modem !== 'at' && !modemIms) {
+    fail('Sim.Source', `Source=modem reads the SIM through the modem's AT commands: it needs Modem=at (not ${c.general.modem}), or Modem=mediatek with Mode=modem-ims`);
   }
   for (const k of ['Mode', 'ModemRtp'] as const) {
     if (at.has(`Modem.${k}`) && c.general.modem !== 'mediatek') fail(`Modem.${k}`, `${k} in [Modem] applies only to Modem=mediatek`);
@@ -306,12 +307,14 @@ function checkTogether(c: ImsdConfig, at: Map<string, IniEntry>, groups: Map<str
   const fail = (key: string, reason: string): never => {
     throw new ConfigError(c.file, lineOf(key), reason);
   };
-  if (c.general.modem === 'mediatek' && c.modem.mode === 'modem-ims' && c.modem.device) {
-    throw new NotAvailableError(c.file, lineOf('Modem.Mode'), 'Mode=modem-ims is not available yet in this version of imsd: the driver speaks it, but imsd\'s D-Bus API is not put on top of it yet (use Mode=imsd)');
-  }
+  const modemIms = c.general.modem === 'mediatek' && c.modem.mode === 'modem-ims';
+  // Mode=modem-ims: the modem authenticates with the SIM in it; without [Sim] that is the SIM imsd means
+  if (modemIms && !groups.has('Sim')) c.sim.source = 'modem';
   checkModem(c, at, fail);
   const s = c.sim;
-  if (s.source === 'soft') {
+  if (modemIms) {
+    checkModemImsSim(c, at, fail);
+  } else if (s.source === 'soft') {
     if (!s.imsi) fail('Sim.Source', 'Source=soft needs Imsi in [Sim]');
     if (!s.ki) fail('Sim.Source', 'Source=soft needs Ki in [Sim]');
     if (!s.opc && !s.op) fail('Sim.Source', 'Source=soft needs Opc or Op in [Sim]');
@@ -333,6 +336,22 @@ function checkTogether(c: ImsdConfig, at: Map<string, IniEntry>, groups: Map<str
   if (c.general.modem === 'simulated' && !c.ims.pcscf) {
     fail('General.Modem', 'Modem=simulated needs Pcscf in [Ims] (the simulated network announces none)');
   }
+}
+
+/**
+ * Mode=modem-ims: the modem runs AKA with its own SIM, so no key is needed. [Sim] may be left out
+ * (Source=modem: the IMSI comes from AT+CIMI) or give Source=soft with just Imsi (the IMSI the
+ * Registration setting is remembered under); a PC/SC card is not the modem's SIM.
+ */
+function checkModemImsSim(c: ImsdConfig, at: Map<string, IniEntry>, fail: (key: string, reason: string) => never): void {
+  const s = c.sim;
+  if (s.source === 'pcsc') fail('Sim.Source', 'with Mode=modem-ims the modem authenticates with the SIM in it: use Source=modem (or leave [Sim] out), not pcsc');
+  if (s.source === 'soft' && !s.imsi) fail('Sim.Source', 'Source=soft with Mode=modem-ims needs Imsi in [Sim] (or leave [Sim] out: the modem gives the IMSI)');
+  for (const k of ['Ki', 'Opc', 'Op', 'Amf'] as const) {
+    if (at.has(`Sim.${k}`)) fail(`Sim.${k}`, `${k} is not used with Mode=modem-ims (the modem authenticates with its own SIM): leave it out`);
+  }
+  if (s.source === 'modem' && at.has('Sim.Imsi')) fail('Sim.Imsi', 'Imsi applies only to Source=soft (the modem gives the IMSI)');
+  if (s.reader !== undefined) fail('Sim.Reader', 'Reader applies only to Source=pcsc');
 }
 
 /** Modem=ofono: oFono owns org.ofono and names the PDN's interface; ModemPath picks its modem. */

@@ -147,6 +147,16 @@ export class ModemImsCalls {
     await this.#run('hangup', `AT+CHLD=1${callId}`);
   }
 
+  /**
+   * AT+CHLD=1 / AT+CHLD=2 (27.007 7.13): 1 releases the active calls and accepts the held or waiting
+   * one, 2 holds the active calls and accepts the held or waiting one (also a swap); the modem
+   * reports the new states with +ECPI 131/132/133.
+   */
+  async chld(n: 1 | 2): Promise<void> {
+    if (this.#calls.size === 0) throw new ModemDriverError('chld', 'no call');
+    await this.#run('chld', `AT+CHLD=${n}`);
+  }
+
   /** ATH: release every call this channel set up */
   async hangupAll(): Promise<void> {
     await this.#run('hangup', 'ATH');

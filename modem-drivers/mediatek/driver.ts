@@ -229,6 +229,23 @@ export class MediatekDriver extends EventEmitter implements ModemDriver {
     return this.#calls.hangupAll();
   }
 
+  /** AT+CHLD=1 (release active, accept the other) or AT+CHLD=2 (hold active, accept the other / swap), 27.007 7.13 */
+  chld(n: 1 | 2): Promise<void> {
+    this.#check('chld');
+    return this.#calls.chld(n);
+  }
+
+  /** AT+CIMI (27.007 5.6): the IMSI of the SIM in the modem */
+  async readImsi(): Promise<string> {
+    this.#check('readImsi');
+    await this.#ready;
+    const lines = await this.#expectOk('readImsi', 'AT+CIMI');
+    // TS 23.003 2.2: at most 15 digits; some modems prefix the line with "+CIMI: "
+    const imsi = lines.map((l) => l.replace(/^\+CIMI:\s*/i, '').replace(/^"|"$/g, '').trim()).find((l) => /^[0-9]{6,15}$/.test(l));
+    if (!imsi) throw new ModemDriverError('readImsi', 'AT+CIMI gave no IMSI');
+    return imsi;
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;

@@ -26,7 +26,7 @@ describe('imsd start-up with a bad configuration', function () {
   const cases: [string, string, RegExp][] = [
     ['unknown key', `[General]\nModem=simulated\nColor=red\n`, /:3: unknown key Color in \[General\]/],
     ['bad value', `[Ims]\nSecAgree=tls\n`, /:2: SecAgree must be one of ipsec-3gpp, none \(not "tls"\)/],
-    ['driver mode of a later release', `[General]\nModem=mediatek\n[Sim]\nSource=pcsc\n[Modem]\nDevice=/dev/radio/atci1\nMode=modem-ims\n`, /:7: Mode=modem-ims is not available yet/],
+    ['a PC/SC card with the modem\'s own IMS', `[General]\nModem=mediatek\n[Sim]\nSource=pcsc\n[Modem]\nDevice=/dev/radio/atci1\nMode=modem-ims\n`, /:4: with Mode=modem-ims the modem authenticates with the SIM in it/],
     ['SIM source without its driver', `[General]\nModem=simulated\n[Sim]\nSource=modem\n[Ims]\nPcscf=10.0.0.1\nInterface=lo\n`, /:4: Source=modem .* needs Modem=at/],
     ['malformed secret', `[Sim]\nSource=soft\nKi=${KI.slice(0, 30)}\n`, /:3: Ki must be 32 hexadecimal digits \(value not shown\)/],
   ];

@@ -188,4 +188,35 @@ describe('modem-drivers/mediatek on a pty (scripted MediaTek modem)', function (
       'ims-registration unregistered',
     ]);
   });
+
+  it('modem-ims mode: the IMSI (AT+CIMI) and call waiting with AT+CHLD=2 (hold and answer, swap) and AT+CHLD=1', async () => {
+    const m = await modem('modem-ims-waiting.at');
+    const { d, log } = await start([m], 'modem-ims');
+    assert.equal(await d.readImsi(), '001010000000001');
+    await until('registration', () => d.imsRegistration?.registered === true);
+    await d.dial('+15559999');
+    await until('the MO call active', () => d.calls.some((c) => c.id === 1 && c.state === 'active'));
+    m.cue('waiting');
+    await until('the MT call waiting for approval', () => d.calls.some((c) => c.state === 'approval'));
+    await d.approveIncoming(2);
+    await until('the MT call ringing', () => d.calls.some((c) => c.id === 2 && c.state === 'incoming'));
+    await d.chld(2);
+    await until('held and answered', () => d.calls.map((c) => c.state).join() === 'held,active');
+    await d.chld(2);
+    await until('swapped', () => d.calls.map((c) => c.state).join() === 'active,held');
+    await d.chld(1);
+    await until('the active one released, the held one resumed', () => d.calls.map((c) => `${c.id}${c.state}`).join() === '2active');
+    await d.hangupAll();
+    await until('all released', () => d.calls.length === 0);
+    await finish(m);
+    assert.deepEqual(log.filter((l) => l.startsWith('call ')).map((l) => l.replace(/ (outgoing|incoming) \+\d+/, '')), [
+      'call 1 dialing', 'call 1 alerting', 'call 1 active',
+      'call 2 approval', 'call 2 incoming',
+      'call 1 held', 'call 2 active',
+      'call 2 held', 'call 1 active',
+      'call 1 released cause=16', 'call 2 active',
+      'call 2 released cause=16',
+    ]);
+    await assert.rejects(d.chld(2), /no call/);
+  });
 });

@@ -1,6 +1,6 @@
 // Modem=mediatek in the configuration: [Modem] Device, Apn, Mode, ModemRtp and their errors.
 import { strict as assert } from 'node:assert';
-import { ConfigError, NotAvailableError } from '../../../../daemon/config/errors.js';
+import { ConfigError } from '../../../../daemon/config/errors.js';
 import { parseConfig } from '../../../../daemon/config/load.js';
 
 const MTK = `[General]
@@ -47,7 +47,21 @@ describe('daemon/config Modem=mediatek', () => {
     fails(`${simulated}Device=/dev/ttyUSB2\n`, 9, /Device in \[Modem\] applies only to Modem=at and Modem=mediatek/);
   });
 
-  it('says modem-ims mode is not available yet in the daemon', () => {
-    fails(`${MTK}Mode=modem-ims\n`, 12, /Mode=modem-ims is not available yet/, NotAvailableError);
+  it('Mode=modem-ims: [Sim] may be left out (the SIM in the modem) or give only Imsi; no keys', () => {
+    const bare = '[General]\nModem=mediatek\n[Modem]\nDevice=/dev/radio/atci1\nMode=modem-ims\n';
+    const c = parseConfig('x.conf', bare);
+    assert.equal(c.modem.mode, 'modem-ims');
+    assert.equal(c.sim.source, 'modem');
+    assert.equal(c.sim.ki, undefined);
+    const withImsi = parseConfig('x.conf', `${bare}[Sim]\nSource=soft\nImsi=001010000000001\n`);
+    assert.deepEqual([withImsi.sim.source, withImsi.sim.imsi], ['soft', '001010000000001']);
+    assert.equal(parseConfig('x.conf', `${bare}[Sim]\nSource=modem\n`).sim.source, 'modem');
+    // real mistakes are still errors
+    fails(`${MTK}Mode=modem-ims\n`, 7, /Ki is not used with Mode=modem-ims/);
+    fails(`${bare}[Sim]\nSource=soft\n`, 7, /Source=soft with Mode=modem-ims needs Imsi/);
+    fails(`${bare}[Sim]\nSource=pcsc\n`, 7, /with Mode=modem-ims the modem authenticates with the SIM in it/);
+    fails(`${bare}[Sim]\nSource=modem\nImsi=001010000000001\n`, 8, /Imsi applies only to Source=soft/);
+    fails('[General]\nModem=mediatek\n[Modem]\nDevice=/dev/radio/atci1\n', undefined, /Source=soft needs Imsi/);
+    fails(`${MTK.replace('Source=soft', 'Source=modem').replace(/Imsi=.*\nKi=.*\nOpc=.*\n/, '')}`, 5, /Source=modem reads the SIM .* needs Modem=at \(not mediatek\), or Modem=mediatek with Mode=modem-ims/);
   });
 });
