@@ -30,6 +30,9 @@ describe('imsd calls against the lab on the host (no IPsec)', function () {
     assert.ok(r.ok, `far end ${cmd}: ${r.data}`);
     return r.data;
   };
+  let sippRegistration: Promise<void> | undefined;
+  /** SIPp as the second subscriber, registered once per lab */
+  const sippRegistered = (): Promise<void> => (sippRegistration ??= registerSipp(o, work));
   const baresipLog = (): string => readFileSync(join(names(o).logDir, 'baresip.log'), 'utf8');
   /** every SIP message in the lab's core capture: tcpdump's packet line and the message's text */
   const sipMessagesInCapture = (): Array<{ packet: string; text: string }> => {
@@ -50,7 +53,7 @@ describe('imsd calls against the lab on the host (no IPsec)', function () {
     o = defaultOptions({ runDir: join(work, 'lab'), prefix: `ch${randomBytes(3).toString('hex')}`, ipsec: 'off' });
     await up(o, { autoAnswer: false, log: () => undefined });
     // bearer events on: a call with preconditions waits for the QCI 1 bearer the test raises
-    ue = new CallUe(names(o).ueNs, { pcscf: o.coreV4, ue: o.ueV4, imsi: '001010000000001', k: K, opc: OPC, sqnStateFile: join(work, 'sqn.json'), bearerEvents: true, accessNetworkInfo: CELL }, work, 'ue');
+    ue = new CallUe(names(o).ueNs, { pcscf: o.coreV4, ue: o.ueV4, imsi: '001010000000001', k: K, opc: OPC, sqnStateFile: join(work, 'sqn.json'), bearerEvents: true, accessNetworkInfo: CELL, rtp: true }, work, 'ue');
     await ue.waitFor((e) => e.event === 'reg' && e.snapshot?.state === 'registered', 30_000, 0, 'registered');
   });
 
@@ -155,7 +158,7 @@ describe('imsd calls against the lab on the host (no IPsec)', function () {
 
   it('preconditions and 100rel end to end with SIPp as the far end: 183 (Require 100rel) → PRACK, bearer up → UPDATE, 180, 200, session refresh by UPDATE at half of 90 s, BYE', async function () {
     this.timeout(120_000);
-    await registerSipp(o, work);
+    await sippRegistered();
     const uas = sippIn({ namespace: names(o).ueNs, scenario: 'uas-preconditions.xml', vars: {}, local: o.ueV4, port: SIPP_PORT, workDir: work, name: 'sipp-uas', timeoutS: 100 });
     try {
       await sleep(300);
@@ -179,6 +182,41 @@ describe('imsd calls against the lab on the host (no IPsec)', function () {
       const log = readFileSync(ue.logFile, 'utf8');
       assert.ok(!log.includes(K) && !log.includes(OPC), 'no key in the UE log');
       console.log(`      figure: active ${active.at - (ue.events[from]?.at ?? active.at)} ms after dial with preconditions (bearer raised by the test)`);
+    } finally {
+      uas.kill();
+    }
+  });
+
+  it('media on the AP: imsd\'s RTP (G.711 tone, RFC 4733 DTMF) reaches the address and port SIPp answered with, and SIPp\'s echo comes back to imsd\'s port', async function () {
+    this.timeout(60_000);
+    await sippRegistered();
+    // SIPp -rtp_echo echoes on -mp (audio) and -mp+2 (video); nothing else listens near them
+    const mediaPort = 6100;
+    const uas = sippIn({ namespace: names(o).ueNs, scenario: 'uas-rtp-echo.xml', vars: {}, local: o.ueV4, port: SIPP_PORT, workDir: work, name: 'sipp-echo', timeoutS: 40, extraArgs: ['-rtp_echo', '-mp', String(mediaPort)] });
+    try {
+      await sleep(300);
+      const call = await ue.request<{ id: string }>('dial', SIPP_MSISDN, '');
+      await ue.waitState(call.id, 'active', 10_000);
+      const start = await ue.waitFor((e) => e.event === 'media' && e.record?.op === 'start' && e.record.session?.callId === call.id, 5000, 0, 'startMedia');
+      const session = start.record!.session as { remotePort: number; codec: { name: string }; telephoneEvent?: { clockRate: number } };
+      assert.equal(session.remotePort, mediaPort);
+      assert.equal(session.codec.name, 'PCMU');
+      assert.equal(session.telephoneEvent?.clockRate, 8000);
+      await sleep(1000);
+      const mid = await ue.request<{ sent: number; received: number; receivedByPayloadType: Record<string, number> }>('rtpStats', call.id);
+      // 20 ms frames for about a second, and SIPp's echo of them
+      assert.ok(mid.sent >= 30, `sent ${mid.sent}`);
+      assert.ok(mid.received >= 20 && mid.received <= mid.sent, `echoed back ${mid.received} of ${mid.sent}`);
+      await ue.request('sendTones', '19#');
+      await sleep(300);
+      const end = await ue.request<{ digitsSent: string; digitsReceived: string; dropped: number }>('rtpStats', call.id);
+      assert.equal(end.digitsSent, '19#');
+      assert.equal(end.digitsReceived, '19#', 'the echoed telephone-events decode to the digits sent');
+      assert.equal(end.dropped, 0);
+      await ue.request('hangup', call.id);
+      await ue.waitRemoved(call.id);
+      const r = await uas.done;
+      assert.equal(r.code, 0, `SIPp's scenario failed: ${r.errors.slice(0, 1500)}`);
     } finally {
       uas.kill();
     }

@@ -12,7 +12,7 @@ export interface SippPeerRun {
   kill(): void;
 }
 
-export function sippIn(o: { namespace: string; scenario: string; vars: Record<string, string>; local: string; port: number; target?: string; workDir: string; name: string; timeoutS?: number; edit?: (text: string) => string }): SippPeerRun {
+export function sippIn(o: { namespace: string; scenario: string; vars: Record<string, string>; local: string; port: number; target?: string; workDir: string; name: string; timeoutS?: number; edit?: (text: string) => string; extraArgs?: string[] }): SippPeerRun {
   const dir = join(o.workDir, o.name);
   mkdirSync(dir, { recursive: true });
   let text = readFileSync(join(HERE, 'sipp', o.scenario), 'utf8');
@@ -23,7 +23,7 @@ export function sippIn(o: { namespace: string; scenario: string; vars: Record<st
   const errors = join(dir, 'errors.log');
   const messages = join(dir, 'messages.log');
   const argv = ['netns', 'exec', o.namespace, 'sipp', ...(o.target ? [o.target] : []), '-sf', sf, '-i', o.local, '-p', String(o.port), '-t', 'u1', '-m', '1', '-nostdin',
-    '-timeout', `${o.timeoutS ?? 30}s`, '-timeout_error', '-trace_err', '-error_file', errors, '-trace_msg', '-message_file', messages, '-trace_logs', '-log_file', join(dir, 'log.log')];
+    '-timeout', `${o.timeoutS ?? 30}s`, '-timeout_error', '-trace_err', '-error_file', errors, '-trace_msg', '-message_file', messages, '-trace_logs', '-log_file', join(dir, 'log.log'), ...(o.extraArgs ?? [])];
   const child = spawn('ip', argv, { cwd: dir, stdio: 'ignore' });
   const done = new Promise<{ code: number | null; errors: string; messages: string }>((res) =>
     child.on('exit', (code) => res({

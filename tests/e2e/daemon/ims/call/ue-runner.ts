@@ -33,6 +33,8 @@ interface Config {
   t1Ms?: number;
   /** the P-Access-Network-Info the simulated modem reports with its PDN */
   accessNetworkInfo?: string;
+  /** the simulated modem runs each call's RTP on the AP (modem-drivers/rtp/) */
+  rtp?: boolean;
 }
 
 const cfg = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as Config;
@@ -46,6 +48,7 @@ async function main(): Promise<void> {
   const driver = new SimulatedDriver({
     interface: 'ims0', addresses: [cfg.ue], pcscf: [cfg.pcscf],
     ...(cfg.accessNetworkInfo ? { accessNetworkInfo: cfg.accessNetworkInfo } : {}),
+    ...(cfg.rtp ? { rtp: { logger: logger.child('media') } } : {}),
     capabilities: { bearerEvents: cfg.bearerEvents ?? false },
     media: { ...DEFAULT_MEDIA, codecs: [...DEFAULT_MEDIA.codecs, { name: 'PCMU', clockRate: 8000 }], telephoneEventRates: [16000, 8000] },
   });
@@ -87,6 +90,7 @@ async function main(): Promise<void> {
     swapCalls: () => calls.swapCalls(),
     sendTones: (t: string) => calls.sendTones(t),
     calls: () => calls.calls,
+    rtpStats: (id: string) => driver.rtpStats(id),
     bearerUp: (b: BearerInfo) => driver.addBearer(b),
     bearerDown: (id: number) => driver.dropBearer(id),
   };
