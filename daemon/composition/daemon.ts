@@ -51,6 +51,15 @@ async function openIpsec(logger: Logger): Promise<IpsecManager> {
   return XfrmIpsecManager.open({ log: (line) => log.info(line) });
 }
 
+/** IpMultimediaSystem and VoiceCallManager on the configured bus and name, over these backends */
+export async function serveOnDbus(c: ImsdConfig, logger: Logger, ims: ImsBackend, calls: CallBackend, modemInfo: Record<string, string>): Promise<DbusService> {
+  const dbus = await startDbusService({ bus: c.general.bus, busName: c.general.busName, modemPath: c.general.modemPath, ims, calls, stateDir: c.general.stateDir, logger, modemInfo }).catch((e: Error) => {
+    throw new DbusStartError(`cannot serve ${c.general.busName} on the ${c.general.bus === 'system' ? 'system bus' : `bus ${c.general.bus}`}: ${e.message}`);
+  });
+  logger.notice('serving on D-Bus', { busName: c.general.busName, modemPath: c.general.modemPath, registration: dbus.registrationSetting });
+  return dbus;
+}
+
 export async function startImsd(c: ImsdConfig, logger: Logger): Promise<Imsd> {
   if (c.general.modem === 'mediatek' && c.modem.mode === 'modem-ims') {
     mkdirSync(c.general.stateDir, { recursive: true, mode: 0o700 });
@@ -95,19 +104,7 @@ export async function startImsd(c: ImsdConfig, logger: Logger): Promise<Imsd> {
     });
     const backend = new RegistrationBackend({ imsi: ids.imsi, start: () => startRegistration(regOptions), calls, logger: logger.child('ims') });
     closers.push(() => backend.close(5000));
-    const dbus = await startDbusService({
-      bus: c.general.bus,
-      busName: c.general.busName,
-      modemPath: c.general.modemPath,
-      ims: backend,
-      calls,
-      stateDir: c.general.stateDir,
-      logger,
-      modemInfo: { Name: 'imsd simulated modem', Manufacturer: 'imsd', Model: 'simulated', Revision: USER_AGENT },
-    }).catch((e: Error) => {
-      throw new DbusStartError(`cannot serve ${c.general.busName} on the ${c.general.bus === 'system' ? 'system bus' : `bus ${c.general.bus}`}: ${e.message}`);
-    });
-    logger.notice('serving on D-Bus', { busName: c.general.busName, modemPath: c.general.modemPath, registration: dbus.registrationSetting });
+    const dbus = await serveOnDbus(c, logger, backend, calls, { Name: 'imsd simulated modem', Manufacturer: 'imsd', Model: 'simulated', Revision: USER_AGENT });
     return {
       backend,
       calls,

@@ -4,11 +4,10 @@
 // (modem-ims-backend.ts, modem-ims-calls-backend.ts). stop() hangs the calls up, releases the bus
 // name and closes the driver; the modem's IMS switch is left as the user's Registration set it.
 import type { ImsdConfig } from '../config/schema.js';
-import { startDbusService } from '../dbus/backend.js';
 import type { Logger } from '../log/logger.js';
 import type { MediatekDriver } from '../../modem-drivers/mediatek/driver.js';
 import { EMERGENCY_NUMBERS } from './call-backend.js';
-import { DbusStartError, USER_AGENT, type Imsd } from './daemon.js';
+import { serveOnDbus, USER_AGENT, type Imsd } from './daemon.js';
 import { openDriver } from './driver.js';
 import { ModemImsBackend } from './modem-ims-backend.js';
 import { ModemImsCallsBackend } from './modem-ims-calls-backend.js';
@@ -33,19 +32,7 @@ export async function startModemImsd(c: ImsdConfig, logger: Logger): Promise<Ims
     logger.notice('modem IMS mode: the modem registers and carries the calls', { device: c.modem.device });
     backend = new ModemImsBackend({ driver, imsi, logger: logger.child('ims') });
     calls = new ModemImsCallsBackend({ driver, emergencyNumbers: EMERGENCY_NUMBERS, logger: logger.child('calls') });
-    const dbus = await startDbusService({
-      bus: c.general.bus,
-      busName: c.general.busName,
-      modemPath: c.general.modemPath,
-      ims: backend,
-      calls,
-      stateDir: c.general.stateDir,
-      logger,
-      modemInfo: { Name: 'MediaTek modem (modem IMS)', Manufacturer: 'MediaTek', Model: 'modem-ims', Revision: USER_AGENT },
-    }).catch((e: Error) => {
-      throw new DbusStartError(`cannot serve ${c.general.busName} on the ${c.general.bus === 'system' ? 'system bus' : `bus ${c.general.bus}`}: ${e.message}`);
-    });
-    logger.notice('serving on D-Bus', { busName: c.general.busName, modemPath: c.general.modemPath, registration: dbus.registrationSetting });
+    const dbus = await serveOnDbus(c, logger, backend, calls, { Name: 'MediaTek modem (modem IMS)', Manufacturer: 'MediaTek', Model: 'modem-ims', Revision: USER_AGENT });
     const [b, k] = [backend, calls];
     return {
       backend: b,
