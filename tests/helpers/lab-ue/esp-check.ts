@@ -13,6 +13,8 @@ export interface CapturedPacket {
   sip: string;
   /** the ESP SPI, for ESP packets */
   spi?: number;
+  /** octets of UDP payload, or of this TCP segment's payload */
+  payloadBytes?: number;
 }
 
 export interface EspVerdict {
@@ -31,17 +33,21 @@ export function tsharkPackets(pcap: string, ue: string, pcscf: string): Promise<
   const args = [
     '-r', pcap, '-o', 'esp.enable_null_encryption_decode_heuristic:TRUE', '-Y', filter, '-T', 'fields', '-E', 'separator=\t',
     '-e', 'frame.number', '-e', 'frame.time_epoch', '-e', 'ip.src', '-e', 'ip.dst', '-e', 'frame.protocols',
-    '-e', 'sip.Method', '-e', 'sip.Status-Code', '-e', 'sip.CSeq.method', '-e', 'esp.spi',
+    '-e', 'sip.Method', '-e', 'sip.Status-Code', '-e', 'sip.CSeq.method', '-e', 'esp.spi', '-e', 'udp.length', '-e', 'tcp.len',
   ];
   return new Promise((res, rej) =>
     execFile('tshark', args, { maxBuffer: 64 << 20 }, (e, out, err) => {
       if (e) return rej(new Error(`tshark ${pcap}: ${err || e.message}`));
       res(out.split('\n').filter((l) => l.trim()).map((l) => {
-        const [frame, time, src, dst, protocols, method, status, cseq, spi] = l.split('\t');
+        const [frame, time, src, dst, protocols, method, status, cseq, spi, udpLength, tcpLength] = l.split('\t');
+        // inside ESP the innermost UDP header is the last one tshark lists
+        const udp = udpLength ? Number(udpLength.split(',').at(-1)) - 8 : undefined;
+        const payloadBytes = udp ?? (tcpLength ? Number(tcpLength.split(',').at(-1)) : undefined);
         return {
           frame: Number(frame), time: Number(time), src: src ?? '', dst: dst ?? '', protocols: protocols ?? '',
           sip: status ? `${status} ${cseq ?? ''}` : (method ?? ''),
           ...(spi ? { spi: Number(spi.split(',')[0]) } : {}),
+          ...(payloadBytes !== undefined ? { payloadBytes } : {}),
         };
       }));
     }),
