@@ -83,7 +83,9 @@ export class ServingCell {
       return undefined;
     }
     if (value === undefined || value === current) return undefined;
-    this.#log.info('serving cell changed: new P-Access-Network-Info', { accessNetworkInfo: value });
+    // the location stays out of the info log
+    this.#log.info('serving cell changed');
+    this.#log.debug('new P-Access-Network-Info', { accessNetworkInfo: value });
     return value;
   }
 
