@@ -4,23 +4,23 @@
 // +CGSCONTRDP, +CGEQOSRDP and +CGTFTRDP); the voice domain preference (+CEVDP), the MT's own IMS
 // registration (+CIREG) and IMS voice availability (+CAVIMS); the serving LTE cell for the
 // P-Access-Network-Info value (TS 24.229 7.2A.4) through +CEREG=2 (URCs and read form, 10.1.22)
-// and +COPS=3,2 / +COPS? (numeric operator, 7.3). A modem that stops answering, resets
+// and +COPS=3,2 / +COPS? (numeric operator, 7.3), in serving-cell.ts. A modem that stops answering, resets
 // or whose device goes away is detected; the state is rebuilt when the PDN is asked for again.
 // A generic AT modem carries no RTP: the AP's media is used (modemRtp false).
 import { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
 import type { BearerInfo, MediaCapabilities, MediaSession, ModemCapabilities, ModemDriver, ModemDriverEvents, PdnInfo } from '../driver.js';
 import { ModemDriverError } from '../driver.js';
-import { AccessNetworkError, eutranAccessNetworkInfo, splitPlmn } from '../access-network.js';
 import { DEFAULT_MEDIA, type MediaRecord } from '../simulated/simulated-driver.js';
 import { silentLogger, type Logger } from '../../daemon/log/logger.js';
 import { expectOk } from './channel.js';
 import { describeFinal } from './result-codes.js';
 import {
-  AtParseError, parseActiveContexts, parseCereg, parseCgev, parseCiregRegistered, parseContextDynamic, parseCops,
-  parseQosDynamic, parseSecondaryDynamic, parseTftDynamic, type CgevEvent, type EpsRegistration,
+  AtParseError, parseActiveContexts, parseCgev, parseCiregRegistered, parseContextDynamic,
+  parseQosDynamic, parseSecondaryDynamic, parseTftDynamic, type CgevEvent,
 } from './responses.js';
-import { AtError, AtTimeoutError, type AtChannel, type AtCommandOptions } from './types.js';
+import { ServingCell } from './serving-cell.js';
+import { AtTimeoutError, type AtChannel, type AtCommandOptions } from './types.js';
 
 export type PdpType = 'IP' | 'IPV6' | 'IPV4V6';
 
@@ -85,8 +85,8 @@ export class AtDriver extends EventEmitter implements ModemDriver {
   #unresponsive = false;
   #reopenTimer: NodeJS.Timeout | undefined;
   #modemImsRegistered: boolean | undefined;
-  /** the modem reports the serving cell (+CEREG=2) and the operator as MCC MNC (+COPS=3,2) */
-  #cellReports = false;
+  /** the serving cell for P-Access-Network-Info (+CEREG=2, +COPS=3,2) */
+  readonly #cell: ServingCell;
   readonly #onUrc = (line: string): void => {
     this.#urcChain = this.#urcChain.then(() => this.#handleUrc(line)).catch((e: unknown) => {
       this.#log.warning('URC handling failed', { line, error: (e as Error).message });
@@ -112,6 +112,7 @@ export class AtDriver extends EventEmitter implements ModemDriver {
     this.#open = typeof options.channel === 'function' ? options.channel : undefined;
     this.#log = (options.logger ?? silentLogger).child('modem/at');
     this.media = structuredClone(options.media ?? DEFAULT_MEDIA);
+    this.#cell = new ServingCell((c) => this.#cmd(c), (c, why) => this.#try(c, why), this.#log);
   }
 
   /** Opens the channel (when given a function) and sets the modem up for IMS (URCs, voice domain). */
@@ -202,11 +203,8 @@ export class AtDriver extends EventEmitter implements ModemDriver {
     }
     // 27.007 8.68 +CAVIMS: not available for IMS voice until imsd has registered
     await this.#try('AT+CAVIMS=0', 'IMS voice availability not reported to the modem');
-    // 27.007 10.1.22 +CEREG=2: EPS registration URCs with the cell's <tac> and <ci>; 7.3 +COPS=3,2
-    // (mode 3 sets only the format, no new network selection): +COPS? names the operator MCC ‖ MNC
-    this.#cellReports =
-      (await this.#try('AT+CEREG=2', 'the serving cell is not known: no P-Access-Network-Info')) !== undefined &&
-      (await this.#try('AT+COPS=3,2', 'the operator is not known as MCC/MNC: no P-Access-Network-Info')) !== undefined;
+    // 27.007 10.1.22 +CEREG=2 and 7.3 +COPS=3,2 (serving-cell.ts)
+    await this.#cell.enable();
     this.#initialised = true;
   }
 
@@ -270,60 +268,9 @@ export class AtDriver extends EventEmitter implements ModemDriver {
     if (d.pcscf.length === 0) this.#log.warning('the network gave no P-CSCF address in PCO (configure Pcscf in [Ims])', { cid });
     const iface = this.interfaceName;
     const pdn: PdnInfo = { interface: iface, addresses: d.addresses, pcscf: d.pcscf, mtu: d.mtu ?? this.#interfaceMtu(iface) };
-    const ani = await this.#queryAccessNetworkInfo();
+    const ani = await this.#cell.query();
     if (ani !== undefined) pdn.accessNetworkInfo = ani;
     return pdn;
-  }
-
-  /** The P-Access-Network-Info value from +COPS? and +CEREG?; undefined (and a warning) when the modem cannot say. */
-  async #queryAccessNetworkInfo(): Promise<string | undefined> {
-    if (!this.#cellReports) return undefined;
-    try {
-      const plmn = await this.#servingPlmn();
-      if (plmn === undefined) return undefined;
-      const line = (await this.#cmd('AT+CEREG?')).find((l) => /^\+CEREG:/i.test(l));
-      if (line === undefined) throw new AtParseError('+CEREG? gave no +CEREG line');
-      return this.#cellValue(parseCereg(line), plmn, line);
-    } catch (e) {
-      if (!(e instanceof AtParseError || e instanceof AccessNetworkError || e instanceof AtError)) throw e;
-      this.#log.warning('the serving cell could not be read: no P-Access-Network-Info', { error: e.message });
-      return undefined;
-    }
-  }
-
-  /** 27.007 7.3 +COPS?: the registered PLMN as MCC ‖ MNC (<format> 2); undefined when not registered */
-  async #servingPlmn(): Promise<string | undefined> {
-    const line = (await this.#cmd('AT+COPS?')).find((l) => /^\+COPS:/i.test(l));
-    if (line === undefined) throw new AtParseError('+COPS? gave no +COPS line');
-    const cops = parseCops(line);
-    if (cops.oper === undefined) {
-      this.#log.warning('the modem names no operator: no P-Access-Network-Info', { line });
-      return undefined;
-    }
-    if (cops.format !== 2) throw new AtParseError(`+COPS? gave <format> ${cops.format}, not 2 (numeric), in "${line}"`);
-    return cops.oper;
-  }
-
-  /**
-   * The header value for an EPS registration: only when registered (<stat> 1 home, 5 roaming) on
-   * E-UTRAN (<AcT> 7, or none given: +CEREG is the EPS registration) with the cell given; throws
-   * AccessNetworkError on values a cell cannot have.
-   */
-  #cellValue(reg: EpsRegistration, plmn: string, line: string): string | undefined {
-    this.#log.debug('serving cell', { plmn, stat: reg.stat, tac: reg.tac?.toString(16), ci: reg.ci?.toString(16), act: reg.act });
-    if (reg.stat !== 1 && reg.stat !== 5) {
-      this.#log.info('not registered to the EPS: no P-Access-Network-Info', { line });
-      return undefined;
-    }
-    if (reg.act !== undefined && reg.act !== 7) {
-      this.#log.info('the serving cell is not an E-UTRAN cell: no P-Access-Network-Info', { line });
-      return undefined;
-    }
-    if (reg.tac === undefined || reg.ci === undefined) {
-      this.#log.warning('the modem gave no cell with +CEREG: no P-Access-Network-Info', { line });
-      return undefined;
-    }
-    return eutranAccessNetworkInfo({ ...splitPlmn(plmn), tac: reg.tac, eci: reg.ci });
   }
 
   #interfaceMtu(iface: string): number {
@@ -413,35 +360,15 @@ export class AtDriver extends EventEmitter implements ModemDriver {
    * (its loss comes as +CGEV).
    */
   async #onCereg(line: string): Promise<void> {
-    let reg: EpsRegistration;
-    try {
-      reg = parseCereg(line);
-    } catch (e) {
-      if (e instanceof AtParseError) {
-        this.#log.warning('malformed +CEREG ignored', { line, error: e.message });
-        return;
-      }
-      throw e;
-    }
-    if (!this.#pdn || !this.#cellReports || (reg.stat !== 1 && reg.stat !== 5) || reg.ci === undefined) {
-      this.#log.debug('EPS registration', { stat: reg.stat, tac: reg.tac?.toString(16), ci: reg.ci?.toString(16), act: reg.act });
+    if (!this.#pdn) {
+      this.#cell.noteUrc(line);
       return;
     }
-    let value: string | undefined;
-    try {
-      // the URC names no operator: ask (after a handover it may be an equivalent PLMN)
-      const plmn = await this.#servingPlmn();
-      if (plmn === undefined) return;
-      value = this.#cellValue(reg, plmn, line);
-    } catch (e) {
-      if (!(e instanceof AtParseError || e instanceof AccessNetworkError || e instanceof AtError)) throw e;
-      this.#log.warning('the new serving cell could not be read; P-Access-Network-Info unchanged', { line, error: e.message });
-      return;
-    }
+    const value = await this.#cell.onUrc(line, this.#pdn.accessNetworkInfo);
+    // the PDN may have gone or changed while +COPS? ran
     const cur = this.#pdn;
     if (value === undefined || !cur || value === cur.accessNetworkInfo) return;
     this.#pdn = { ...cur, accessNetworkInfo: value };
-    this.#log.info('serving cell changed: new P-Access-Network-Info', { accessNetworkInfo: value });
     this.emit('pdn-changed', copyPdn(this.#pdn));
   }
 

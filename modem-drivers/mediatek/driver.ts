@@ -2,13 +2,16 @@
 // channel (COMMANDS.md lists every command and its public source). In `imsd` mode imsd is the IMS
 // client: the driver brings the IMS PDN up with +EAPNACT, learns its ccmni interface from +EPDN and
 // its P-CSCFs from +CGCONTRDP, reports dedicated bearers from +CGEV/+CGEQOSRDP/+CGTFTRDP and answers
-// the modem's +EIMSPDN requests. In `modem-ims` mode MediaTek's IMS stack stays in charge; the
+// the modem's +EIMSPDN requests, and gives the serving LTE cell as P-Access-Network-Info (27.007
+// +CEREG/+COPS, ../at/serving-cell.ts). In `modem-ims` mode MediaTek's IMS stack stays in charge; the
 // driver then also reports +CIREGU and runs calls (calls.ts). A channel that closes, or +EIND: 128,
 // is a modem reset: `modem-reset`, all state dropped, the device reopened and set up again.
 import { EventEmitter } from 'node:events';
 import { silentLogger, type Logger } from '../../daemon/log/logger.js';
+import { expectOk } from '../at/channel.js';
 import { describeFinal } from '../at/result-codes.js';
 import { AtParseError, parseCgev } from '../at/responses.js';
+import { ServingCell } from '../at/serving-cell.js';
 import type { AtChannel, AtResponse } from '../at/types.js';
 import { ModemDriverError } from '../driver.js';
 import type { BearerInfo, MediaCapabilities, MediaSession, ModemCapabilities, ModemDriver, ModemDriverEvents, PdnInfo } from '../driver.js';
@@ -69,6 +72,8 @@ export class MediatekDriver extends EventEmitter implements ModemDriver {
   readonly #log: Logger;
   readonly #apn: string;
   readonly #calls: ModemImsCalls;
+  /** imsd mode: the serving cell for P-Access-Network-Info */
+  readonly #cell: ServingCell;
   #channel: AtChannel | undefined;
   #ready: Promise<void> | undefined;
   #readyResolve: (() => void) | undefined;
@@ -94,6 +99,16 @@ export class MediatekDriver extends EventEmitter implements ModemDriver {
     this.capabilities = { modemRtp: options.modemRtp ?? false, bearerEvents: true };
     this.media = structuredClone(options.media ?? DEFAULT_MEDIA);
     this.#calls = new ModemImsCalls(() => this.#need('call'), (c) => this.emit('call', c), this.#log.child('calls'), options.dialTimeoutMs);
+    this.#cell = new ServingCell(
+      async (c) => expectOk(c, await this.#command(c)),
+      async (c, why) => {
+        const r = await this.#command(c);
+        if (r.final.kind === 'ok') return r.lines;
+        this.#log.warning('start-up command refused; going on without it', { command: c, result: describeFinal(r.final), consequence: why });
+        return undefined;
+      },
+      this.#log,
+    );
     this.#newReady();
   }
 
@@ -312,6 +327,11 @@ export class MediatekDriver extends EventEmitter implements ModemDriver {
       if (gen !== this.#generation) return;
       if (r.final.kind !== 'ok') this.#log.warning('start-up command refused; going on without it', { command: c, result: describeFinal(r.final) });
     }
+    // imsd sends the SIP: the serving cell for its P-Access-Network-Info (27.007 10.1.22 +CEREG=2, 7.3 +COPS=3,2)
+    if (this.mode === 'imsd') {
+      await this.#cell.enable();
+      if (gen !== this.#generation) return;
+    }
     this.#log.info('MediaTek modem ready', { mode: this.mode });
   }
 
@@ -392,7 +412,14 @@ export class MediatekDriver extends EventEmitter implements ModemDriver {
     const aid = acts[0];
     if (aid === undefined) throw new ModemDriverError('activateImsPdn', 'AT+EAPNACT ended OK without "+CGEV: ME PDN ACT <aid>"');
     try {
+      const gen = this.#generation;
       const info = await bindPdn(this.#run, aid, 20, undefined, this.#log);
+      if (this.mode === 'imsd') {
+        const ani = await this.#cell.query();
+        // a channel that closed under the query fails it like a refusal: the reset must still win
+        if (gen !== this.#generation) throw new ResetError('activateImsPdn', 'the modem was reset meanwhile');
+        if (ani !== undefined) info.accessNetworkInfo = ani;
+      }
       this.#pdn = { aid, info };
       this.#log.info('IMS PDN up', { aid, interface: info.interface, addresses: info.addresses.join(','), pcscf: info.pcscf.join(',') });
       this.emit('pdn-up', copy(info));
@@ -434,6 +461,8 @@ export class MediatekDriver extends EventEmitter implements ModemDriver {
     if (!pdn || pdn.aid !== aid) return;
     const info = await bindPdn(this.#run, aid, 4, pdn.info, this.#log);
     if (this.#pdn !== pdn) return;
+    // +EPDN and +CGCONTRDP do not name the cell: it changes with +CEREG only
+    if (pdn.info.accessNetworkInfo !== undefined) info.accessNetworkInfo = pdn.info.accessNetworkInfo;
     if (JSON.stringify(info) === JSON.stringify(pdn.info)) return;
     pdn.info = info;
     this.emit('pdn-changed', copy(info));
@@ -460,6 +489,7 @@ export class MediatekDriver extends EventEmitter implements ModemDriver {
       if (/^\+CGEV:/i.test(line)) return await this.#cgev(line);
       if (/^\+EPDN:/i.test(line)) return await this.#epdn(line);
       if (/^\+EIMSPDN:/i.test(line)) return await this.#eimspdn(line);
+      if (/^\+CEREG:/i.test(line)) return await this.#cereg(line);
       if (/^\+CIREGU:/i.test(line)) return this.#ciregu(line);
       if (/^\+EIND:\s*128\b/i.test(line)) return this.#modemReady();
       const sw = parseImsSwitch(line);
@@ -534,6 +564,23 @@ export class MediatekDriver extends EventEmitter implements ModemDriver {
       pdn.info = { ...pdn.info, addresses: v4 };
       this.emit('pdn-changed', copy(pdn.info));
     }
+  }
+
+  /** 27.007 10.1.22 URC, imsd mode: a new serving LTE cell while the PDN is up is a new P-Access-Network-Info (pdn-changed) */
+  async #cereg(line: string): Promise<void> {
+    const pdn = this.#pdn;
+    if (this.mode !== 'imsd') {
+      this.#log.debug('URC not used by the MediaTek driver', { line });
+      return;
+    }
+    if (!pdn) {
+      this.#cell.noteUrc(line);
+      return;
+    }
+    const value = await this.#cell.onUrc(line, pdn.info.accessNetworkInfo);
+    if (value === undefined || this.#pdn !== pdn || value === pdn.info.accessNetworkInfo) return;
+    pdn.info = { ...pdn.info, accessNetworkInfo: value };
+    this.emit('pdn-changed', copy(pdn.info));
   }
 
   /** COMMANDS.md "+EIMSPDN": set up or release the PDN the modem asks for, then confirm */

@@ -250,6 +250,10 @@ cue same
     assert.match(logged, /<4>\[modem\/at\] malformed \+CEREG ignored .*zz/);
     // the cell is in the debug log (TAC and cell id in hex)
     assert.match(logged, /<7>\[modem\/at\] serving cell plmn=00101 stat=1 tac=1 ci=19c01 act=7/);
+    // a change is said at info, the location (the new value) only at debug
+    assert.equal(logged.match(/^<6>\[modem\/at\] serving cell changed$/gm)?.length, 2, logged);
+    assert.match(logged, /^<7>\[modem\/at\] new P-Access-Network-Info .*utran-cell-id-3gpp=0010100010019C01/m);
+    assert.doesNotMatch(logged, /^<[0-6]>.*utran-cell-id/m);
     assert.deepEqual(modem.mismatches, []);
   });
 

@@ -45,7 +45,7 @@ describe('modem-drivers/mediatek opening the device', function () {
     await assert.rejects(openDriver(c, createLogger({ level: 'emerg' })), /cannot open \/nonexistent\/atci/);
   });
 
-  it('speaks AT over a Unix socket (an ATCI bridge), MediaTek URCs included', async () => {
+  it('speaks AT over a Unix socket (an ATCI bridge), MediaTek URCs included; +CEREG is a URC outside AT+CEREG? and its answer inside', async () => {
     dir = mkdtempSync(join(tmpdir(), 'imsdt-mtk-'));
     const path = join(dir, 'atci');
     const peer: { socket?: Socket } = {};
@@ -53,6 +53,8 @@ describe('modem-drivers/mediatek opening the device', function () {
       peer.socket = s;
       s.on('data', (d) => {
         if (d.toString() === 'AT+EPDN=1,"ifst",4\r') s.write('\r\n+EIMSPDN: "init"\r\n\r\n+EPDN: 1, "update", 0, 1, "10.45.0.2"\r\n\r\nOK\r\n');
+        // 27.007 10.1.22: the read form answers the command, a URC form outside any command
+        if (d.toString() === 'AT+CEREG?\r') s.write('\r\n+CEREG: 2,1,"0001","00019B01",7\r\n\r\nOK\r\n\r\n+CEREG: 1,"0001","00019C01",7\r\n');
       });
     });
     await new Promise<void>((r) => server!.listen(path, r));
@@ -61,6 +63,9 @@ describe('modem-drivers/mediatek opening the device', function () {
     ch.on('urc', (l) => urcs.push(l));
     assert.deepEqual(await ch.command('AT+EPDN=1,"ifst",4'), { lines: ['+EPDN: 1, "update", 0, 1, "10.45.0.2"'], final: { kind: 'ok' } });
     assert.deepEqual(urcs, ['+EIMSPDN: "init"']);
+    assert.deepEqual(await ch.command('AT+CEREG?'), { lines: ['+CEREG: 2,1,"0001","00019B01",7'], final: { kind: 'ok' } });
+    for (let i = 0; i < 100 && urcs.length < 2; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.deepEqual(urcs, ['+EIMSPDN: "init"', '+CEREG: 1,"0001","00019C01",7']);
     await ch.close();
     peer.socket?.destroy();
   });

@@ -11,6 +11,9 @@ import { useScriptedModems, type ModemRig } from '../../../helpers/scripted-mode
 
 const rig: ModemRig<MediatekDriver> = { modems: [], driver: undefined };
 
+/** the serving cell of the transcripts' +COPS?/+CEREG? answers: PLMN 00101, TAC 0x0001, E-UTRAN cell 0x0019B01 (TS 24.229 7.2A.4) */
+const CELL = '3GPP-E-UTRAN-FDD; utran-cell-id-3gpp=0010100010019B01';
+
 async function modem(file: string): Promise<ScriptedModem> {
   const m = await ScriptedModem.start(`mediatek/${file}`);
   rig.modems.push(m);
@@ -29,7 +32,7 @@ async function start(devices: ScriptedModem[], mode: MediatekMode = 'imsd'): Pro
   rig.driver = d;
   const log: string[] = [];
   d.on('pdn-up', (p) => log.push(`pdn-up ${p.interface} ${p.addresses.join(',')} pcscf=${p.pcscf.join(',')} mtu=${p.mtu}`));
-  d.on('pdn-changed', (p) => log.push(`pdn-changed ${p.addresses.join(',')}`));
+  d.on('pdn-changed', (p) => log.push(`pdn-changed ${p.interface} ${p.addresses.join(',')} pcscf=${p.pcscf.join(',')} mtu=${p.mtu} ani=${p.accessNetworkInfo ?? '-'}`));
   d.on('pdn-down', (r) => log.push(`pdn-down ${r}`));
   d.on('bearer-up', (b) => log.push(`bearer-up ${b.id} qci=${b.qci} gbr=${b.gbrUplink}/${b.gbrDownlink} filters=${b.filters.length}`));
   d.on('bearer-modified', (b) => log.push(`bearer-modified ${b.id} gbr=${b.gbrUplink}/${b.gbrDownlink}`));
@@ -65,7 +68,7 @@ describe('modem-drivers/mediatek on a pty (scripted MediaTek modem)', function (
     const { d, log } = await start([m]);
     m.cue('notify');
     await until('pdn-up', () => log.length > 0);
-    assert.deepEqual(await d.activateImsPdn(), { interface: 'ccmni0', addresses: ['10.45.0.2', 'fd00:45::2'], mtu: 2454, pcscf: ['10.45.0.1', 'fd00:45::1'] });
+    assert.deepEqual(await d.activateImsPdn(), { interface: 'ccmni0', addresses: ['10.45.0.2', 'fd00:45::2'], mtu: 2454, pcscf: ['10.45.0.1', 'fd00:45::1'], accessNetworkInfo: CELL });
     await until('the confirmation', () => m.commands.includes('AT+EIMSPDN="confirm",1,0'));
     m.cue('release');
     await d.deactivateImsPdn();
@@ -78,6 +81,7 @@ describe('modem-drivers/mediatek on a pty (scripted MediaTek modem)', function (
     const { d, log } = await start([m]);
     const pdn = await d.activateImsPdn();
     assert.equal(pdn.interface, 'ccmni1', '<trans_intf_id> 101 is interface 1');
+    assert.equal(pdn.accessNetworkInfo, CELL);
     m.cue('call');
     await until('bearer-up', () => log.some((l) => l.startsWith('bearer-up')));
     assert.deepEqual(d.bearers, [{ id: 2, qci: 1, gbrDownlink: 40, gbrUplink: 40, mbrDownlink: 40, mbrUplink: 40, filters: [{ direction: 'bidirectional', remoteAddress: '10.45.0.9', protocol: 17, localPorts: [50000, 50001], remotePorts: [40000, 40001] }] }]);
@@ -106,7 +110,7 @@ describe('modem-drivers/mediatek on a pty (scripted MediaTek modem)', function (
     assert.equal(d.pdn, undefined);
     assert.deepEqual(d.bearers, []);
     const back = await d.activateImsPdn();
-    assert.deepEqual(back, { interface: 'ccmni2', addresses: ['10.45.0.3'], mtu: 2454, pcscf: ['10.45.0.1'] });
+    assert.deepEqual(back, { interface: 'ccmni2', addresses: ['10.45.0.3'], mtu: 2454, pcscf: ['10.45.0.1'], accessNetworkInfo: CELL });
     await finish(m);
     assert.deepEqual(log, [
       'pdn-up ccmni0 10.45.0.2 pcscf=10.45.0.1 mtu=2454',
@@ -148,9 +152,31 @@ describe('modem-drivers/mediatek on a pty (scripted MediaTek modem)', function (
     await assert.rejects(d.activateImsPdn(), /unterminated string/);
     await assert.rejects(d.activateImsPdn(), /AT\+CGCONTRDP=1.*no final result code/);
     const pdn = await d.activateImsPdn();
-    assert.deepEqual(pdn, { interface: 'ccmni0', addresses: ['10.45.0.2'], mtu: 2454, pcscf: ['10.45.0.1'] });
+    assert.deepEqual(pdn, { interface: 'ccmni0', addresses: ['10.45.0.2'], mtu: 2454, pcscf: ['10.45.0.1'] }, 'no P-Access-Network-Info: +CEREG=2 was refused');
     await finish(m);
     assert.deepEqual(log, ['pdn-up ccmni0 10.45.0.2 pcscf=10.45.0.1 mtu=2454']);
+  });
+
+  it('reports a new serving cell (+CEREG URC) during the PDN as pdn-changed, the same cell and a cell after the PDN not at all', async () => {
+    const m = await modem('pdn-cell.at');
+    const { d, log } = await start([m]);
+    const up = await d.activateImsPdn();
+    assert.deepEqual(up, { interface: 'ccmni0', addresses: ['10.45.0.2'], mtu: 2454, pcscf: ['10.45.0.1'], accessNetworkInfo: CELL });
+    m.cue('handover');
+    await until('pdn-changed', () => log.length === 2);
+    const next = { ...up, accessNetworkInfo: '3GPP-E-UTRAN-FDD; utran-cell-id-3gpp=0010100010019C01' };
+    assert.deepEqual(d.pdn, next);
+    m.cue('same');
+    // URCs are handled in order: pdn-down comes after the same cell was looked at
+    await until('pdn-down', () => log.length >= 3);
+    await finish(m);
+    await new Promise((r) => setTimeout(r, 100));
+    assert.deepEqual(m.mismatches, [], 'no +COPS? for the cell after the PDN');
+    assert.deepEqual(log, [
+      'pdn-up ccmni0 10.45.0.2 pcscf=10.45.0.1 mtu=2454',
+      'pdn-changed ccmni0 10.45.0.2 pcscf=10.45.0.1 mtu=2454 ani=3GPP-E-UTRAN-FDD; utran-cell-id-3gpp=0010100010019C01',
+      'pdn-down the network deactivated the IMS PDN',
+    ]);
   });
 
   it('modem-ims mode: +CIREGU, an MO call through ATD to released, an MT call approved (+EAIC) and answered (ATA)', async () => {

@@ -13,19 +13,27 @@ const START: Rule[] = [
   { match: /^AT\+CGEREP=1,0$/ },
   { match: /^AT\+EIMSPDN="onoff",1$/ },
   { match: /^AT\+EIMS=0$/ },
+  // 27.007 10.1.22 +CEREG=2, 7.3 +COPS=3,2: the serving cell for P-Access-Network-Info (imsd mode)
+  { match: 'AT+CEREG=2' },
+  { match: 'AT+COPS=3,2' },
 ];
+
+/** PLMN 00101, TAC 0x0001, E-UTRAN cell 0x0019B01 (TS 24.229 7.2A.4) */
+const CELL = '3GPP-E-UTRAN-FDD; utran-cell-id-3gpp=0010100010019B01';
 
 const PDN: Rule[] = [
   { match: 'AT+EAPNACT=1,"ims","ims"', lines: ['urc:+CGEV: ME PDN ACT 1, 2'] },
   { match: 'AT+EPDN=1,"ifst",20', lines: ['+EPDN:1, "new", 1, 0, 2454, 3, "10.45.0.2", "253.0.0.69.0.0.0.0.0.0.0.0.0.0.0.2/64"'] },
   { match: 'AT+CGCONTRDP=1', lines: ['+CGCONTRDP: 1,5,"ims","","","10.45.0.53","","10.45.0.1","",1,0,1400'] },
   { match: 'AT+EAPNACT=0,1', lines: ['urc:+CGEV: ME PDN DEACT 1'] },
+  { match: 'AT+COPS?', lines: ['+COPS: 0,2,"00101",7'] },
+  { match: 'AT+CEREG?', lines: ['+CEREG: 2,1,"0001","00019B01",7'] },
 ];
 
 function events(d: MediatekDriver): string[] {
   const log: string[] = [];
   d.on('pdn-up', (p) => log.push(`pdn-up ${p.interface} ${p.addresses.join(',')} pcscf=${p.pcscf.join(',')} mtu=${p.mtu}`));
-  d.on('pdn-changed', (p) => log.push(`pdn-changed ${p.addresses.join(',')}`));
+  d.on('pdn-changed', (p) => log.push(`pdn-changed ${p.addresses.join(',')}${p.accessNetworkInfo !== undefined ? ` ${p.accessNetworkInfo}` : ''}`));
   d.on('pdn-down', (r) => log.push(`pdn-down ${r}`));
   d.on('bearer-up', (b) => log.push(`bearer-up ${b.id} qci=${b.qci} gbr=${b.gbrUplink ?? '-'} filters=${b.filters.length}`));
   d.on('bearer-modified', (b) => log.push(`bearer-modified ${b.id} gbr=${b.gbrUplink ?? '-'}`));
@@ -47,7 +55,7 @@ async function started(rules: Rule[], extra: Partial<MediatekDriverOptions> = {}
 describe('modem-drivers/mediatek MediatekDriver (in-memory channel)', () => {
   it('sets the modem up for imsd mode and goes on past a refused optional command', async () => {
     const { d, ch } = await started([...START.filter((r) => String(r.match) !== String(/^AT\+EIMS=0$/)), { match: 'AT+EIMS=0', final: { kind: 'cme-error', code: 4 } }]);
-    assert.deepEqual(ch.sent, ['AT+CMEE=1', 'AT+CGEREP=1,0', 'AT+EIMSPDN="onoff",1', 'AT+EIMS=0']);
+    assert.deepEqual(ch.sent, ['AT+CMEE=1', 'AT+CGEREP=1,0', 'AT+EIMSPDN="onoff",1', 'AT+EIMS=0', 'AT+CEREG=2', 'AT+COPS=3,2']);
     assert.deepEqual(d.capabilities, { modemRtp: false, bearerEvents: true });
     await d.close();
   });
@@ -62,7 +70,7 @@ describe('modem-drivers/mediatek MediatekDriver (in-memory channel)', () => {
   it('brings the IMS PDN up with +EAPNACT, +EPDN and +CGCONTRDP, once for concurrent callers', async () => {
     const { d, ch, log } = await started([...START, ...PDN]);
     const [a, b] = await Promise.all([d.activateImsPdn(), d.activateImsPdn()]);
-    assert.deepEqual(a, { interface: 'ccmni0', addresses: ['10.45.0.2', 'fd00:45::2'], mtu: 2454, pcscf: ['10.45.0.1'] });
+    assert.deepEqual(a, { interface: 'ccmni0', addresses: ['10.45.0.2', 'fd00:45::2'], mtu: 2454, pcscf: ['10.45.0.1'], accessNetworkInfo: CELL });
     assert.deepEqual(b, a);
     assert.equal(ch.sent.filter((c) => c.startsWith('AT+EAPNACT=1')).length, 1);
     assert.deepEqual(log, ['pdn-up ccmni0 10.45.0.2,fd00:45::2 pcscf=10.45.0.1 mtu=2454']);
@@ -126,7 +134,7 @@ describe('modem-drivers/mediatek MediatekDriver (in-memory channel)', () => {
     ch.urc('+EPDN: 1,"dcchg",257');
     ch.urc('+EPDN:,"dcchg",129');
     await settle();
-    assert.deepEqual(log.slice(1), ['pdn-changed 10.45.0.7,fd00:45::7', 'pdn-changed 10.45.0.7']);
+    assert.deepEqual(log.slice(1), [`pdn-changed 10.45.0.7,fd00:45::7 ${CELL}`, `pdn-changed 10.45.0.7 ${CELL}`], 'the cell is kept');
     assert.equal(d.pdn!.mtu, 2454, 'an update keeps the MTU');
     await d.close();
   });
@@ -135,10 +143,10 @@ describe('modem-drivers/mediatek MediatekDriver (in-memory channel)', () => {
     const { d, ch, log } = await started([...START, ...PDN, { match: /^AT\+EIMSPDN="confirm",/ }]);
     ch.urc('+EIMSPDN: "notify",1,1,"ims"');
     await settle(40);
-    assert.deepEqual(ch.sent.slice(4), ['AT+EAPNACT=1,"ims","ims"', 'AT+EPDN=1,"ifst",20', 'AT+CGCONTRDP=1', 'AT+EIMSPDN="confirm",1,0']);
+    assert.deepEqual(ch.sent.slice(START.length), ['AT+EAPNACT=1,"ims","ims"', 'AT+EPDN=1,"ifst",20', 'AT+CGCONTRDP=1', 'AT+COPS?', 'AT+CEREG?', 'AT+EIMSPDN="confirm",1,0']);
     ch.urc('+EIMSPDN: "notify",1,0,"ims"');
     await settle(40);
-    assert.deepEqual(ch.sent.slice(8), ['AT+EAPNACT=0,1', 'AT+EIMSPDN="confirm",1,0']);
+    assert.deepEqual(ch.sent.slice(START.length + 6), ['AT+EAPNACT=0,1', 'AT+EIMSPDN="confirm",1,0']);
     assert.deepEqual(log.map((l) => l.split(' ')[0]), ['pdn-up', 'pdn-down']);
     await d.close();
   });
@@ -197,7 +205,7 @@ describe('modem-drivers/mediatek MediatekDriver (in-memory channel)', () => {
     ch.urc('+EIND: 128');
     await settle(40);
     assert.deepEqual(log.map((l) => l.split(' ')[0]), ['pdn-up', 'modem-reset']);
-    assert.deepEqual(ch.sent.slice(-4), ['AT+CMEE=1', 'AT+CGEREP=1,0', 'AT+EIMSPDN="onoff",1', 'AT+EIMS=0']);
+    assert.deepEqual(ch.sent.slice(-6), ['AT+CMEE=1', 'AT+CGEREP=1,0', 'AT+EIMSPDN="onoff",1', 'AT+EIMS=0', 'AT+CEREG=2', 'AT+COPS=3,2']);
     await d.activateImsPdn();
     await d.close();
   });
@@ -226,7 +234,7 @@ describe('modem-drivers/mediatek MediatekDriver (in-memory channel)', () => {
     const { d, ch, log } = await started([...START]);
     ch.urc('+EIND: 128');
     await settle(40);
-    assert.deepEqual(ch.sent.slice(4), ['AT+CMEE=1', 'AT+CGEREP=1,0', 'AT+EIMSPDN="onoff",1', 'AT+EIMS=0']);
+    assert.deepEqual(ch.sent.slice(START.length), ['AT+CMEE=1', 'AT+CGEREP=1,0', 'AT+EIMSPDN="onoff",1', 'AT+EIMS=0', 'AT+CEREG=2', 'AT+COPS=3,2']);
     assert.deepEqual(log, []);
     await d.close();
   });
@@ -245,13 +253,76 @@ describe('modem-drivers/mediatek MediatekDriver (in-memory channel)', () => {
     await d.close();
   });
 
+  it('imsd mode: a new serving cell (+CEREG URC) while the PDN is up is pdn-changed; the same cell, other states and a modem without +CEREG=2 are not', async () => {
+    const { d, ch, log } = await started([...START, ...PDN]);
+    const up = await d.activateImsPdn();
+    const next = '3GPP-E-UTRAN-FDD; utran-cell-id-3gpp=0010100010019C01';
+    ch.urc('+CEREG: 1,"0001","00019C01",7');
+    await settle();
+    ch.urc('+CEREG: 1,"0001","00019C01",7');
+    ch.urc('+CEREG: 2');
+    ch.urc('+CEREG: 1,"0001","00019E01",9');
+    await settle(40);
+    assert.deepEqual(log.slice(1), [`pdn-changed 10.45.0.2,fd00:45::2 ${next}`]);
+    assert.deepEqual(d.pdn, { ...up, accessNetworkInfo: next }, 'only the cell changed');
+    assert.equal(ch.sent.filter((c) => c === 'AT+COPS?').length, 4, 'PDN up, the new cell, the same cell, the <AcT> 9 cell');
+    await d.deactivateImsPdn();
+    const sent = ch.sent.length;
+    ch.urc('+CEREG: 1,"0001","00019D01",7');
+    await settle();
+    assert.equal(ch.sent.length, sent, 'no PDN: nothing asked');
+    await d.close();
+
+    // a modem that refuses +CEREG=2: no +COPS=3,2, no cell asked at PDN up or on a URC
+    const refusing = await started([...START.filter((r) => r.match !== 'AT+CEREG=2'), ...PDN]);
+    const pdn = await refusing.d.activateImsPdn();
+    assert.equal('accessNetworkInfo' in pdn, false);
+    refusing.ch.urc('+CEREG: 1,"0001","00019C01",7');
+    await settle();
+    assert.deepEqual(refusing.ch.sent.filter((c) => /CEREG|COPS/.test(c)), ['AT+CEREG=2']);
+    assert.deepEqual(refusing.log.length, 1);
+    await refusing.d.close();
+  });
+
+  it('imsd mode: a channel lost while the serving cell is read is a reset, not a PDN without the cell', async () => {
+    const ch = new FakeChannel([...START, ...PDN]);
+    const channels = [ch, new FakeChannel([...START])];
+    const d = new MediatekDriver({ open: async () => channels.shift()!, pdnTimeoutMs: 1000, reopenDelayMs: 5 });
+    const log = events(d);
+    await d.start();
+    const command = ch.command.bind(ch);
+    ch.command = async (c: string) => {
+      if (c === 'AT+COPS?') queueMicrotask(() => ch.drop('EOF'));
+      return command(c);
+    };
+    await assert.rejects(d.activateImsPdn(), (e: Error) => e instanceof ModemDriverError && /reset/.test(e.message));
+    assert.equal(d.pdn, undefined);
+    assert.deepEqual(log, ['modem-reset']);
+    await d.close();
+  });
+
+  it('modem-ims mode: +CEREG is neither set up nor asked about', async () => {
+    const rules: Rule[] = [
+      { match: 'AT+CMEE=1' }, { match: 'AT+CGEREP=1,0' }, { match: 'AT+EIMSPDN="onoff",1' }, { match: 'AT+CIREG=2' },
+      { match: 'AT+ECPI=4294967295' }, { match: 'AT+EAIC=2' }, { match: 'AT+EIMSVOLTE=1' }, { match: 'AT+EIMS=1' }, ...PDN,
+    ];
+    const { d, ch, log } = await started(rules, { mode: 'modem-ims' });
+    const pdn = await d.activateImsPdn();
+    assert.equal('accessNetworkInfo' in pdn, false);
+    ch.urc('+CEREG: 1,"0001","00019C01",7');
+    await settle();
+    assert.deepEqual(ch.sent.filter((c) => /CEREG|COPS/.test(c)), []);
+    assert.equal(log.length, 1);
+    await d.close();
+  });
+
   it('switches IMS features with +CAVIMS, +EIMS and +EIMSVOLTE and reports refusals', async () => {
     const { d, ch } = await started([...START, { match: /^AT\+CAVIMS=[01]$/ }, { match: 'AT+EIMS=1' }, { match: /^AT\+EIMSVOLTE=/, final: { kind: 'cme-error', code: 3 } }]);
     await d.setImsVoiceAvailable(true);
     await d.setImsVoiceAvailable(false);
     await d.setModemIms(true);
     await assert.rejects(d.setModemVolte(true), (e: Error) => e instanceof ModemDriverError && /AT\+EIMSVOLTE=1: \+CME ERROR: 3/.test(e.message));
-    assert.deepEqual(ch.sent.slice(4), ['AT+CAVIMS=1', 'AT+CAVIMS=0', 'AT+EIMS=1', 'AT+EIMSVOLTE=1']);
+    assert.deepEqual(ch.sent.slice(START.length), ['AT+CAVIMS=1', 'AT+CAVIMS=0', 'AT+EIMS=1', 'AT+EIMSVOLTE=1']);
     ch.urc('+EIMS: 1');
     ch.urc('+EIMCFLAG: 1');
     await settle();
