@@ -30,6 +30,20 @@ export const DEFAULT_MEDIA: MediaCapabilities = {
   maxptime: 240,
 };
 
+/**
+ * What the AP's own RTP (modem-drivers/rtp/) can encode: G.711 (RFC 3551) and telephone-event at
+ * its 8 kHz clock. Not IR.92's set: AMR-WB/AMR are not encoded on the AP yet.
+ */
+export const AP_RTP_MEDIA: MediaCapabilities = {
+  codecs: [
+    { name: 'PCMU', clockRate: 8000 },
+    { name: 'PCMA', clockRate: 8000 },
+  ],
+  telephoneEventRates: [8000],
+  ptime: 20,
+  maxptime: 240,
+};
+
 /** What the simulated media side was asked to do, in order (tests read it). */
 export type MediaRecord =
   | { op: 'start' | 'update'; session: MediaSession }
@@ -59,7 +73,8 @@ export class SimulatedDriver extends EventEmitter implements ModemDriver {
     this.#rtpOptions = options.rtp === true ? {} : options.rtp || undefined;
     if (options.addresses.length === 0) throw new ModemDriverError('configure', 'the simulated PDN needs at least one address');
     this.capabilities = { modemRtp: false, bearerEvents: true, ...options.capabilities };
-    this.media = structuredClone(options.media ?? DEFAULT_MEDIA);
+    // with the AP's RTP and no media given, declare what it can send rather than IR.92's set
+    this.media = structuredClone(options.media ?? (this.#rtpOptions ? AP_RTP_MEDIA : DEFAULT_MEDIA));
     this.#config = {
       interface: options.interface,
       addresses: [...options.addresses],

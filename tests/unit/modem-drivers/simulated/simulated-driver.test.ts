@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { ModemDriverError, type BearerInfo, type PdnInfo } from '../../../../modem-drivers/driver.js';
 import { SimulatedDriver } from '../../../../modem-drivers/simulated/simulated-driver.js';
 import { createSocket } from 'node:dgram';
+import { assignPayloadTypes } from '../../../../daemon/ims/call/sdp/offer.js';
 
 const voice: BearerInfo = { id: 6, qci: 1, gbrUplink: 40, gbrDownlink: 40, mbrUplink: 40, mbrDownlink: 40, filters: [{ direction: 'bidirectional', remoteAddress: '10.0.0.7', protocol: 17, localPorts: [50000, 50001] }] };
 
@@ -95,5 +96,16 @@ describe('modem-drivers/simulated SimulatedDriver', () => {
       sink.close();
       await d.close();
     }
+  });
+
+  it('with rtp and no media given, it declares what the AP can send: PCMU and PCMA (static types 0 and 8) and telephone-event at 8 kHz; without rtp IR.92\'s set', async () => {
+    const ap = new SimulatedDriver({ interface: 'lo', addresses: ['127.0.0.1'], pcscf: ['127.0.0.1'], rtp: true });
+    const offer = assignPayloadTypes(ap.media);
+    assert.deepEqual(offer.formats.map((f) => `${f.payloadType} ${f.codec.name}/${f.codec.clockRate}`), ['0 PCMU/8000', '8 PCMA/8000']);
+    assert.deepEqual(offer.telephoneEvents.map((t) => t.clockRate), [8000]);
+    const plain = new SimulatedDriver({ interface: 'lo', addresses: ['127.0.0.1'], pcscf: ['127.0.0.1'] });
+    assert.deepEqual(plain.media.codecs.map((c) => c.name), ['AMR-WB', 'AMR-WB', 'AMR', 'AMR']);
+    await ap.close();
+    await plain.close();
   });
 });
