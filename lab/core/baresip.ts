@@ -7,8 +7,10 @@ import { inNs, startDaemon } from './exec.js';
 import { writeToneWav } from './wav.js';
 
 export interface BaresipConfigText {
-  /** the address baresip listens and sends RTP on (an address: baresip 1.0 rejects "lo") */
+  /** the address baresip listens on for SIP and ctrl_tcp, and sends RTP from unless mediaHost says (an address: baresip 1.0 rejects "lo") */
   host: string;
+  /** the address of its media (SDP c=, RTP), when not host */
+  mediaHost?: string;
   sipPort: number;
   ctrlPort: number;
   /** WAV file played as the microphone */
@@ -25,7 +27,7 @@ export interface BaresipConfigText {
 export function baresipConfigText(c: BaresipConfigText): string {
   return [
     `sip_listen ${c.host}:${c.sipPort}`,
-    `net_interface ${c.host}`,
+    `net_interface ${c.mediaHost ?? c.host}`,
     'net_prefer_ipv6 no',
     'module_path /usr/lib/baresip/modules',
     // no stdio.so: it needs a terminal
@@ -48,7 +50,9 @@ export function baresipConfigText(c: BaresipConfigText): string {
 }
 
 export function baresipConfig(o: LabOptions, autoAnswer: boolean, sound: string, amr = false): { config: string; accounts: string } {
-  const config = baresipConfigText({ host: '127.0.0.1', sipPort: CORE_PORTS.farEndSip, ctrlPort: CORE_PORTS.farEndCtrl, sound, rtpPorts: '40000-40100', amr });
+  // SIP stays on the core's loopback (the S-CSCF's static route); media on the core's address,
+  // which the UE namespace reaches, so a UE's RTP gets to the far end and back
+  const config = baresipConfigText({ host: '127.0.0.1', mediaHost: o.coreV4, sipPort: CORE_PORTS.farEndSip, ctrlPort: CORE_PORTS.farEndCtrl, sound, rtpPorts: '40000-40100', amr });
   const answer = autoAnswer ? ';answermode=auto' : ';answermode=manual';
   // No registration (regint=0): the S-CSCF routes the far-end number here statically, and the
   // phone's own calls go to the S-CSCF as their outbound proxy.

@@ -39,7 +39,8 @@ describe('imsd calls against the lab on the host (no IPsec)', function () {
     const dump = spawnSync('tcpdump', ['-r', names(o).pcapFile, '-nn', '-A'], { encoding: 'utf8' }).stdout ?? '';
     const out: Array<{ packet: string; text: string }> = [];
     for (const chunk of dump.split(/\n(?=\d\d:\d\d:\d\d\.)/)) {
-      const start = /(SIP\/2\.0 \d{3} |[A-Z]+ (?:sips?|tel):\S+ SIP\/2\.0)/.exec(chunk);
+      const start = /(SIP\/2\.0 \d{3} |(?:INVITE|ACK|BYE|CANCEL|REGISTER|SUBSCRIBE|NOTIFY|PRACK|UPDATE|INFO|OPTIONS|MESSAGE) (?:sips?|tel):\S+ SIP\/2\.0)/.exec(chunk);
+      // (tcpdump -A shows the headers before the payload as text: a method name may follow such a letter)
       if (start) out.push({ packet: chunk.split('\n')[0]!.split(': ')[0]!, text: chunk.slice(start.index) });
     }
     return out;
@@ -72,7 +73,7 @@ describe('imsd calls against the lab on the host (no IPsec)', function () {
     await sleep(300);
   });
 
-  it('MO: INVITE through P-CSCF and S-CSCF, the far end rings, answers, imsd hangs up (BYE)', async () => {
+  it('MO: INVITE through P-CSCF and S-CSCF, the far end rings, answers, RTP both ways and a DTMF digit baresip decodes, imsd hangs up (BYE)', async () => {
     const t0 = Date.now();
     const call = await ue.request<{ id: string; state: string }>('dial', '+15559999', '');
     assert.equal(call.state, 'dialing');
@@ -83,10 +84,20 @@ describe('imsd calls against the lab on the host (no IPsec)', function () {
     await ue.waitFor((e) => e.event === 'media' && e.record?.op === 'start' && e.record.session?.callId === call.id, 5000, 0, 'startMedia');
     const media = ue.media(call.id);
     assert.equal(media[0]?.op, 'start');
-    const s = media[0]!.session as { codec: { name: string; payloadType: number }; remoteAddress: string; remotePort: number };
+    const s = media[0]!.session as { codec: { name: string; payloadType: number }; remoteAddress: string; remotePort: number; localPort?: number };
     assert.equal(s.codec.name, 'PCMU');
     assert.equal(s.codec.payloadType, 0);
-    assert.equal(s.remoteAddress, '127.0.0.1');
+    assert.equal(s.remoteAddress, o.coreV4, 'the far end\'s media on the core address, reachable from the UE');
+    // media both ways with baresip: imsd's RTP (modem-drivers/rtp/) and baresip's WAV tone
+    await sleep(800);
+    const rtp = await ue.request<{ sent: number; received: number; receivedByPayloadType: Record<string, number> }>('rtpStats', call.id);
+    assert.ok(rtp.sent >= 20, `imsd sent ${rtp.sent} RTP packets`);
+    assert.ok((rtp.receivedByPayloadType['0'] ?? 0) >= 10, `PCMU from baresip at imsd: ${JSON.stringify(rtp.receivedByPayloadType)}`);
+    assert.match(baresipLog(), new RegExp(`incoming rtp for 'audio' established, receiving from ${o.ueV4.replaceAll('.', '\\.')}:${s.localPort ?? ''}`), 'baresip receives imsd\'s RTP');
+    // RFC 4733 DTMF as baresip decodes it
+    await ue.request('sendTones', '4');
+    for (let i = 0; i < 30 && !/received event: '4'/.test(baresipLog()); i++) await sleep(100);
+    assert.match(baresipLog(), /received event: '4'/, 'baresip decodes imsd\'s telephone-event');
     await ue.request('hangup', call.id);
     const removed = await ue.waitRemoved(call.id);
     assert.equal(removed.call!.disconnectReason, 'local');
