@@ -12,7 +12,12 @@ const OFONO_MODEM_WAIT_MS = 10_000;
 export async function openDriver(c: ImsdConfig, logger: Logger): Promise<ModemDriver> {
   switch (c.general.modem) {
     case 'simulated':
-      return new SimulatedDriver({ interface: c.ims.interface!, addresses: interfaceAddresses(c.ims.interface!), pcscf: c.ims.pcscf ?? [] });
+      return new SimulatedDriver({
+        interface: c.ims.interface!,
+        addresses: interfaceAddresses(c.ims.interface!),
+        pcscf: c.ims.pcscf ?? [],
+        ...(c.modem.apRtp ? { rtp: { logger: logger.child('media') } } : {}),
+      });
     case 'ofono': {
       const { OfonoDriver } = await import('../../modem-drivers/ofono/ofono-driver.js');
       // activateImsPdn() waits for oFono and its modem as long as it takes (a refusal would only be

@@ -59,6 +59,8 @@ export interface ImsdConfig {
     mode: MediatekModeKind;
     /** Modem=mediatek: the modem carries RTP (default false) */
     modemRtp: boolean;
+    /** Modem=simulated: each call's RTP runs on the AP (modem-drivers/rtp/: G.711 tone, RFC 4733 DTMF; default false: recorded only) */
+    apRtp: boolean;
   };
 }
 
@@ -226,6 +228,10 @@ const SCHEMA: Record<string, Record<string, Setter>> = {
       if (v !== 'true' && v !== 'false') fail(`ModemRtp must be true or false (not "${v}")`);
       c.modem.modemRtp = v === 'true';
     },
+    ApRtp: (c, v, fail) => {
+      if (v !== 'true' && v !== 'false') fail(`ApRtp must be true or false (not "${v}")`);
+      c.modem.apRtp = v === 'true';
+    },
   },
   Log: {
     Level: (c, v, fail) => {
@@ -242,7 +248,7 @@ function defaults(file: string): ImsdConfig {
     sim: { source: 'soft', mncLength: 2 },
     ims: { pcscfPort: DEFAULTS.pcscfPort, secAgree: 'ipsec-3gpp', transport: 'auto', localPort: DEFAULTS.localPort },
     log: { level: 'info' },
-    modem: { baud: DEFAULTS.baud, apn: DEFAULTS.apn, contextId: DEFAULTS.contextId, mode: 'imsd', modemRtp: false },
+    modem: { baud: DEFAULTS.baud, apn: DEFAULTS.apn, contextId: DEFAULTS.contextId, mode: 'imsd', modemRtp: false, apRtp: false },
   };
 }
 
@@ -280,6 +286,7 @@ function checkModem(c: ImsdConfig, at: Map<string, IniEntry>, fail: (key: string
   for (const k of ['Mode', 'ModemRtp'] as const) {
     if (at.has(`Modem.${k}`) && c.general.modem !== 'mediatek') fail(`Modem.${k}`, `${k} in [Modem] applies only to Modem=mediatek`);
   }
+  if (at.has('Modem.ApRtp') && c.general.modem !== 'simulated') fail('Modem.ApRtp', 'ApRtp in [Modem] applies only to Modem=simulated so far (the AP\'s RTP is not wired to the other drivers yet)');
   if (c.general.modem === 'mediatek') {
     for (const k of ['Baud', 'Interface', 'ContextId'] as const) {
       // +EPDN names the interface (ccmni<N>) and the modem picks the context id

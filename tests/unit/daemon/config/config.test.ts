@@ -117,9 +117,9 @@ describe('daemon/config', () => {
     const c = parseConfig('x.conf', AT);
     assert.equal(c.general.modem, 'at');
     assert.equal(c.sim.source, 'modem');
-    assert.deepEqual(c.modem, { device: '/dev/ttyUSB2', interface: 'wwan%d', baud: 115200, apn: 'ims', contextId: 1, mode: 'imsd', modemRtp: false });
+    assert.deepEqual(c.modem, { device: '/dev/ttyUSB2', interface: 'wwan%d', baud: 115200, apn: 'ims', contextId: 1, mode: 'imsd', modemRtp: false, apRtp: false });
     const d = parseConfig('x.conf', `${AT}Baud=921600\nApn=ims.mnc001.mcc001.gprs\nContextId=2\n[Ims]\nPcscf=10.45.0.1\n`);
-    assert.deepEqual(d.modem, { device: '/dev/ttyUSB2', interface: 'wwan%d', baud: 921600, apn: 'ims.mnc001.mcc001.gprs', contextId: 2, mode: 'imsd', modemRtp: false });
+    assert.deepEqual(d.modem, { device: '/dev/ttyUSB2', interface: 'wwan%d', baud: 921600, apn: 'ims.mnc001.mcc001.gprs', contextId: 2, mode: 'imsd', modemRtp: false, apRtp: false });
     assert.deepEqual(d.ims.pcscf, ['10.45.0.1']);
   });
 
@@ -130,7 +130,7 @@ describe('daemon/config', () => {
     fails(AT.replace('wwan%d', 'a very long interface name'), 7, /not a network interface name/);
     fails(`${AT}Apn=ims..x\n`, 8, /not an access point name/);
     fails(`${AT}ContextId=0\n`, 8, /ContextId must be a PDP context id 1-255/);
-    fails(`${AT}Colour=red\n`, 8, /unknown key Colour in \[Modem\] \(known: Device, Baud, Interface, Apn, ContextId, Mode, ModemRtp\)/);
+    fails(`${AT}Colour=red\n`, 8, /unknown key Colour in \[Modem\] \(known: Device, Baud, Interface, Apn, ContextId, Mode, ModemRtp, ApRtp\)/);
   });
 
   it('rules of Modem=at and Source=modem point at the key that does not fit', () => {

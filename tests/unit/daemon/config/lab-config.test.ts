@@ -25,6 +25,7 @@ describe("daemon/config: the lab's imsd.conf", () => {
         assert.deepEqual(c.ims.pcscf, [o.coreV4]);
         assert.equal(c.ims.interface, names(o).ueIf);
         assert.equal(c.ims.secAgree, ipsec ? 'ipsec-3gpp' : 'none');
+        assert.equal(c.modem.apRtp, true, 'the calls carry RTP to and from the far end');
       }
     } finally {
       rmSync(runDir, { recursive: true, force: true });

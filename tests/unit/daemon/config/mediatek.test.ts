@@ -27,9 +27,9 @@ describe('daemon/config Modem=mediatek', () => {
   it('reads the device and fills in the defaults', () => {
     const c = parseConfig('x.conf', MTK);
     assert.equal(c.general.modem, 'mediatek');
-    assert.deepEqual(c.modem, { device: '/dev/radio/atci1', apn: 'ims', mode: 'imsd', modemRtp: false, baud: 115200, contextId: 1 });
+    assert.deepEqual(c.modem, { device: '/dev/radio/atci1', apn: 'ims', mode: 'imsd', modemRtp: false, apRtp: false, baud: 115200, contextId: 1 });
     const d = parseConfig('x.conf', `${MTK}Apn=ims.example\nMode=imsd\nModemRtp=true\n`);
-    assert.deepEqual(d.modem, { device: '/dev/radio/atci1', apn: 'ims.example', mode: 'imsd', modemRtp: true, baud: 115200, contextId: 1 });
+    assert.deepEqual(d.modem, { device: '/dev/radio/atci1', apn: 'ims.example', mode: 'imsd', modemRtp: true, apRtp: false, baud: 115200, contextId: 1 });
   });
 
   it('names the file, line and reason of each mistake', () => {
@@ -45,6 +45,14 @@ describe('daemon/config Modem=mediatek', () => {
     fails(`${simulated}Mode=imsd\n`, 9, /Mode in \[Modem\] applies only to Modem=mediatek/);
     fails(`${simulated}ModemRtp=false\n`, 9, /ModemRtp in \[Modem\] applies only to Modem=mediatek/);
     fails(`${simulated}Device=/dev/ttyUSB2\n`, 9, /Device in \[Modem\] applies only to Modem=at and Modem=mediatek/);
+  });
+
+  it('ApRtp: the AP\'s RTP for Modem=simulated (default false); refused with other drivers and for values other than true/false', () => {
+    const simulated = '[General]\nModem=simulated\n[Sim]\nSource=pcsc\n[Ims]\nPcscf=10.0.0.1\nInterface=x\n[Modem]\n';
+    assert.equal(parseConfig('x.conf', simulated).modem.apRtp, false);
+    assert.equal(parseConfig('x.conf', `${simulated}ApRtp=true\n`).modem.apRtp, true);
+    fails(`${simulated}ApRtp=1\n`, 9, /ApRtp must be true or false/);
+    fails(`${MTK}ApRtp=true\n`, 12, /ApRtp in \[Modem\] applies only to Modem=simulated/);
   });
 
   it('Mode=modem-ims: [Sim] may be left out (the SIM in the modem) or give only Imsi; no keys', () => {
