@@ -95,6 +95,10 @@ Interface=${names(o).ueIf}
 SecAgree=${info.ipsec ? 'ipsec-3gpp' : 'none'}
 Transport=auto
 
+[Modem]
+# the calls' RTP on the AP: G.711 and DTMF to and from the far end
+ApRtp=true
+
 [Log]
 Level=debug
 `;

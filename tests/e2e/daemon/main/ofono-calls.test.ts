@@ -126,7 +126,10 @@ describe('calls through standalone imsd in the lab, driven by oFono scripts (hos
       }
     }
     await watch.callRemoved('/imsd_0/voicecall02', m);
-    // SendTones was taken (method return above); the simulated media side sends no RTP, so the far end cannot show the tones
+    // SendTones went out as RFC 4733 events on the call's RTP (the lab's imsd runs it on the AP,
+    // ApRtp=true), and the far end decoded every digit
+    const events = [...baresipLog().matchAll(/received event: '(.)' \(end=0\)/g)].map((e) => e[1]).join('');
+    assert.ok(events.includes('1234#'), `the digits baresip decoded: "${events}"`);
   });
 
   it('MO: dial-number rings the far end, list-calls shows it, the far end answers, hangup-all ends it with BYE', async () => {
