@@ -157,6 +157,16 @@ export class ModemImsCalls {
     await this.#run('chld', `AT+CHLD=${n}`);
   }
 
+  /**
+   * AT+VTS=<c> per digit (27.007 C.2.11): DTMF on the active (or alerting, as oFono allows) call. MediaTek's RIL sends it for IMS
+   * calls too (requestDtmf in its ril_cc.c, one digit per command, on the call-control channel).
+   */
+  async sendTones(tones: string): Promise<void> {
+    if (!/^[0-9*#A-Da-d]{1,64}$/.test(tones)) throw new ModemDriverError('tones', `"${tones}" are not DTMF digits (0-9, *, #, A-D)`);
+    if (![...this.#calls.values()].some((c) => c.state === 'active' || c.state === 'alerting')) throw new ModemDriverError('tones', 'no active call');
+    for (const t of tones.toUpperCase()) await this.#run('tones', `AT+VTS=${t}`);
+  }
+
   /** ATH: release every call this channel set up */
   async hangupAll(): Promise<void> {
     await this.#run('hangup', 'ATH');

@@ -250,6 +250,12 @@ export class MediatekDriver extends EventEmitter implements ModemDriver {
     return this.#calls.chld(n);
   }
 
+  /** modem-ims mode: DTMF on the active call (AT+VTS, one command per digit) */
+  sendModemTones(tones: string): Promise<void> {
+    this.#check('sendModemTones');
+    return this.#calls.sendTones(tones);
+  }
+
   /** AT+CIMI (27.007 5.6): the IMSI of the SIM in the modem */
   async readImsi(): Promise<string> {
     this.#check('readImsi');

@@ -215,13 +215,15 @@ describe('modem-drivers/mediatek on a pty (scripted MediaTek modem)', function (
     ]);
   });
 
-  it('modem-ims mode: the IMSI (AT+CIMI) and call waiting with AT+CHLD=2 (hold and answer, swap) and AT+CHLD=1', async () => {
+  it('modem-ims mode: the IMSI (AT+CIMI), DTMF (AT+VTS) and call waiting with AT+CHLD=2 (hold and answer, swap) and AT+CHLD=1', async () => {
     const m = await modem('modem-ims-waiting.at');
     const { d, log } = await start([m], 'modem-ims');
     assert.equal(await d.readImsi(), '001010000000001');
     await until('registration', () => d.imsRegistration?.registered === true);
     await d.dial('+15559999');
     await until('the MO call active', () => d.calls.some((c) => c.id === 1 && c.state === 'active'));
+    await d.sendModemTones('1#');
+    await assert.rejects(d.sendModemTones('1;H'), /not DTMF digits/);
     m.cue('waiting');
     await until('the MT call waiting for approval', () => d.calls.some((c) => c.state === 'approval'));
     await d.approveIncoming(2);
@@ -244,5 +246,6 @@ describe('modem-drivers/mediatek on a pty (scripted MediaTek modem)', function (
       'call 2 released cause=16',
     ]);
     await assert.rejects(d.chld(2), /no call/);
+    await assert.rejects(d.sendModemTones('1'), /no active call/);
   });
 });
