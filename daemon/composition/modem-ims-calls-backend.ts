@@ -23,6 +23,7 @@ export interface ModemImsCallControl {
   hangup(callId: number): Promise<void>;
   hangupAll(): Promise<void>;
   chld(n: 1 | 2): Promise<void>;
+  sendModemTones(tones: string): Promise<void>;
   on(event: 'call', listener: (c: ModemCall) => void): unknown;
   off(event: 'call', listener: (c: ModemCall) => void): unknown;
 }
@@ -213,8 +214,12 @@ export class ModemImsCallsBackend implements CallBackend {
     return this.#chld(2, 'swap');
   }
 
-  sendTones(): Promise<void> {
-    return Promise.reject(new CallBackendError('NotImplemented', 'DTMF is not supported with Mode=modem-ims: the modem\'s command for in-call tones is not publicly documented'));
+  /** DTMF on the active call through the modem (AT+VTS); oFono's rules: digits 0-9 * # A-D, an active call */
+  async sendTones(tones: string): Promise<void> {
+    this.#live();
+    if (!/^[0-9*#A-Da-d]+$/.test(tones)) throw new CallBackendError('InvalidFormat', `"${tones}" are not DTMF digits (0-9, *, #, A-D)`);
+    if (![...this.#calls.values()].some((t) => t.info.state === 'active' || t.info.state === 'alerting')) throw new CallBackendError('Failed', 'no active call to send tones on');
+    await this.#o.driver.sendModemTones(tones).catch((e: unknown) => Promise.reject(ModemImsCallsBackend.#failed('tones', e)));
   }
 
   /** hang up every call (ATH) and wait up to waitMs for the modem to release them; the rest are removed as local */

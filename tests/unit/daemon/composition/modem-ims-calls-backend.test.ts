@@ -40,6 +40,9 @@ class FakeDriver extends EventEmitter {
   chld(n: 1 | 2): Promise<void> {
     return this.#op(`chld ${n}`);
   }
+  sendModemTones(tones: string): Promise<void> {
+    return this.#op(`tones ${tones}`);
+  }
 }
 
 function make(): { d: FakeDriver; b: ModemImsCallsBackend; log: string[] } {
@@ -116,14 +119,14 @@ describe('daemon/composition ModemImsCallsBackend (Mode=modem-ims)', () => {
     assert.deepEqual(log.slice(-1), ['removed 2 disconnected local'], 'the active call released by release-and-answer is ours');
   });
 
-  it('refuses emergency numbers (NotImplemented), bad numbers (InvalidFormat), CLIR choices, DTMF; driver errors are Failed', async () => {
+  it('refuses emergency numbers (NotImplemented), bad numbers (InvalidFormat), CLIR choices, DTMF without an active call or with bad digits; driver errors are Failed', async () => {
     const { d, b } = make();
     await assert.rejects(b.dial('112', 'default'), code('NotImplemented'));
     await assert.rejects(b.dial('911', 'default'), code('NotImplemented'));
     await assert.rejects(b.dial('123;ATH', 'default'), code('InvalidFormat'));
     await assert.rejects(b.dial('', 'default'), code('InvalidFormat'));
     await assert.rejects(b.dial('+15559999', 'enabled'), code('NotImplemented'));
-    await assert.rejects(b.sendTones(), code('NotImplemented'));
+    await assert.rejects(b.sendTones('1'), code('Failed'), 'no active call');
     assert.deepEqual(d.ops, []);
     assert.deepEqual(b.emergencyNumbers, ['112', '911']);
     await assert.rejects(b.answer('9'), code('NotFound'));
@@ -147,5 +150,16 @@ describe('daemon/composition ModemImsCallsBackend (Mode=modem-ims)', () => {
     await assert.rejects(b.dial('+15559999', 'default'), code('NotAllowed'));
     d.call({ id: 4, state: 'incoming', direction: 'incoming' });
     assert.deepEqual(b.calls, [], 'no longer following the driver');
+  });
+
+  it('SendTones on the active call goes to the modem (AT+VTS); bad digits are InvalidFormat', async () => {
+    const { d, b } = make();
+    await b.dial('+15559999', '');
+    d.call({ id: 1, state: 'active' });
+    await b.sendTones('12#');
+    assert.deepEqual(d.ops, ['dial +15559999', 'tones 12#']);
+    await assert.rejects(b.sendTones('1;ATH'), code('InvalidFormat'));
+    d.fail = new Error('AT+VTS refused: ERROR');
+    await assert.rejects(b.sendTones('5'), code('Failed'));
   });
 });
