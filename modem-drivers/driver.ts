@@ -16,6 +16,22 @@ export interface PdnInfo {
   accessNetworkInfo?: string;
 }
 
+/** a copy a listener may keep or change */
+export function copyPdn(p: PdnInfo): PdnInfo {
+  return { ...p, addresses: [...p.addresses], pcscf: [...p.pcscf] };
+}
+
+/** same PdnInfo (order matters: the P-CSCF list is a preference order) */
+export function samePdn(a: PdnInfo, b: PdnInfo): boolean {
+  return (
+    a.interface === b.interface &&
+    a.mtu === b.mtu &&
+    a.addresses.join() === b.addresses.join() &&
+    a.pcscf.join() === b.pcscf.join() &&
+    a.accessNetworkInfo === b.accessNetworkInfo
+  );
+}
+
 /** A packet filter of a dedicated bearer's TFT (TS 24.008 10.5.6.12). */
 export interface PacketFilter {
   direction: 'uplink' | 'downlink' | 'bidirectional';

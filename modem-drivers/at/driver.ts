@@ -10,7 +10,7 @@
 import { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
 import type { BearerInfo, MediaCapabilities, MediaSession, ModemCapabilities, ModemDriver, ModemDriverEvents, PdnInfo } from '../driver.js';
-import { ModemDriverError } from '../driver.js';
+import { copyPdn, ModemDriverError, samePdn } from '../driver.js';
 import { DEFAULT_MEDIA, type MediaRecord } from '../simulated/simulated-driver.js';
 import { silentLogger, type Logger } from '../../daemon/log/logger.js';
 import { expectOk } from './channel.js';
@@ -442,7 +442,7 @@ export class AtDriver extends EventEmitter implements ModemDriver {
     const next = await this.#readPdn();
     const cur = this.#pdn;
     if (!cur) return;
-    if (cur.addresses.join() === next.addresses.join() && cur.pcscf.join() === next.pcscf.join() && cur.mtu === next.mtu && cur.accessNetworkInfo === next.accessNetworkInfo) return;
+    if (samePdn(cur, next)) return;
     this.#pdn = next;
     this.emit('pdn-changed', copyPdn(next));
   }
@@ -569,9 +569,6 @@ export class AtDriver extends EventEmitter implements ModemDriver {
   }
 }
 
-function copyPdn(p: PdnInfo): PdnInfo {
-  return { ...p, addresses: [...p.addresses], pcscf: [...p.pcscf] };
-}
 
 
 /** what a media request says, for the debug log (the AP's RTP end, the peer's, the codec) */

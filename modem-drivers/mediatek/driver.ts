@@ -13,7 +13,7 @@ import { describeFinal } from '../at/result-codes.js';
 import { AtParseError, parseCgev } from '../at/responses.js';
 import { ServingCell } from '../at/serving-cell.js';
 import type { AtChannel, AtResponse } from '../at/types.js';
-import { ModemDriverError } from '../driver.js';
+import { copyPdn, ModemDriverError } from '../driver.js';
 import type { BearerInfo, MediaCapabilities, MediaSession, ModemCapabilities, ModemDriver, ModemDriverEvents, PdnInfo } from '../driver.js';
 import { DEFAULT_MEDIA, type MediaRecord } from '../simulated/simulated-driver.js';
 import { ModemImsCalls, type ModemCall } from './calls.js';
@@ -57,7 +57,6 @@ interface Pdn {
   info: PdnInfo;
 }
 
-const copy = (p: PdnInfo): PdnInfo => ({ ...p, addresses: [...p.addresses], pcscf: [...p.pcscf] });
 
 /** The IMS stack was reset under a running task; the task stops there. */
 class ResetError extends ModemDriverError {}
@@ -131,7 +130,7 @@ export class MediatekDriver extends EventEmitter implements ModemDriver {
   }
 
   get pdn(): PdnInfo | undefined {
-    return this.#pdn ? copy(this.#pdn.info) : undefined;
+    return this.#pdn ? copyPdn(this.#pdn.info) : undefined;
   }
 
   get bearers(): BearerInfo[] {
@@ -157,7 +156,7 @@ export class MediatekDriver extends EventEmitter implements ModemDriver {
   async activateImsPdn(): Promise<PdnInfo> {
     this.#check('activateImsPdn');
     await this.#ready;
-    if (this.#pdn) return copy(this.#pdn.info);
+    if (this.#pdn) return copyPdn(this.#pdn.info);
     this.#activation ??= this.#serial(() => this.#activate())
       .catch((e: Error) => {
         throw e instanceof ModemDriverError ? e : new ModemDriverError('activateImsPdn', e.message);
@@ -403,7 +402,7 @@ export class MediatekDriver extends EventEmitter implements ModemDriver {
   // ---- the IMS PDN (COMMANDS.md "IMS PDN") ----
 
   async #activate(): Promise<PdnInfo> {
-    if (this.#pdn) return copy(this.#pdn.info);
+    if (this.#pdn) return copyPdn(this.#pdn.info);
     const acts: number[] = [];
     this.#pdnActs = acts;
     let r: AtResponse;
@@ -428,8 +427,8 @@ export class MediatekDriver extends EventEmitter implements ModemDriver {
       }
       this.#pdn = { aid, info };
       this.#log.info('IMS PDN up', { aid, interface: info.interface, addresses: info.addresses.join(','), pcscf: info.pcscf.join(',') });
-      this.emit('pdn-up', copy(info));
-      return copy(info);
+      this.emit('pdn-up', copyPdn(info));
+      return copyPdn(info);
     } catch (e) {
       if (!(e instanceof ResetError)) {
         await this.#command(`AT+EAPNACT=0,${aid}`, this.#pdnTimeout()).catch((x: Error) => this.#log.warning('releasing the half-made IMS PDN failed', { aid, reason: x.message }));
@@ -471,7 +470,7 @@ export class MediatekDriver extends EventEmitter implements ModemDriver {
     if (pdn.info.accessNetworkInfo !== undefined) info.accessNetworkInfo = pdn.info.accessNetworkInfo;
     if (JSON.stringify(info) === JSON.stringify(pdn.info)) return;
     pdn.info = info;
-    this.emit('pdn-changed', copy(info));
+    this.emit('pdn-changed', copyPdn(info));
   }
 
   // ---- URCs ----
@@ -568,7 +567,7 @@ export class MediatekDriver extends EventEmitter implements ModemDriver {
       if (v4.length === pdn.info.addresses.length) return;
       if (v4.length === 0) return this.#pdnDown('no IPv6 router advertisement on an IPv6-only PDN');
       pdn.info = { ...pdn.info, addresses: v4 };
-      this.emit('pdn-changed', copy(pdn.info));
+      this.emit('pdn-changed', copyPdn(pdn.info));
     }
   }
 
@@ -586,7 +585,7 @@ export class MediatekDriver extends EventEmitter implements ModemDriver {
     const value = await this.#cell.onUrc(line, pdn.info.accessNetworkInfo);
     if (value === undefined || this.#pdn !== pdn || value === pdn.info.accessNetworkInfo) return;
     pdn.info = { ...pdn.info, accessNetworkInfo: value };
-    this.emit('pdn-changed', copy(pdn.info));
+    this.emit('pdn-changed', copyPdn(pdn.info));
   }
 
   /** COMMANDS.md "+EIMSPDN": set up or release the PDN the modem asks for, then confirm */

@@ -70,14 +70,3 @@ export function readContextSettings(path: string, context: Properties, interface
   const dns = [...(optStrings(v4, 'DomainNameServers', at) ?? []), ...(optStrings(v6, 'DomainNameServers', at) ?? [])];
   return { pdn: { interface: iface!, addresses, mtu, pcscf }, gateways, dns };
 }
-
-/** same PdnInfo (order matters: the P-CSCF list is a preference order) */
-export function samePdn(a: PdnInfo, b: PdnInfo): boolean {
-  return (
-    a.interface === b.interface &&
-    a.mtu === b.mtu &&
-    a.addresses.join() === b.addresses.join() &&
-    a.pcscf.join() === b.pcscf.join() &&
-    a.accessNetworkInfo === b.accessNetworkInfo
-  );
-}

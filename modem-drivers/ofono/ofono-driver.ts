@@ -16,9 +16,9 @@ import { readFileSync } from 'node:fs';
 import { connectBus, Variant, type BusConnection } from '../../daemon/dbus/binding.js';
 import { silentLogger, type Logger } from '../../daemon/log/logger.js';
 import type { MediaCapabilities, MediaSession, ModemCapabilities, ModemDriver, ModemDriverEvents, PdnInfo } from '../driver.js';
-import { ModemDriverError } from '../driver.js';
+import { copyPdn, ModemDriverError, samePdn } from '../driver.js';
 import { DEFAULT_MEDIA, type MediaRecord } from '../simulated/simulated-driver.js';
-import { readContextSettings, samePdn, type ContextSettings, type InterfaceMtu } from './context-settings.js';
+import { readContextSettings, type ContextSettings, type InterfaceMtu } from './context-settings.js';
 import { MediaRecorder } from './media-recorder.js';
 import { accessNetworkInfoOf, readModem, readNetwork, readSim, type ModemState, type NetworkInfo, type SimInfo } from './modem-state.js';
 import {
@@ -87,7 +87,6 @@ const sysfsMtu: InterfaceMtu = (name) => {
   }
 };
 
-const copyPdn = (p: PdnInfo): PdnInfo => ({ ...p, addresses: [...p.addresses], pcscf: [...p.pcscf] });
 const hasIface = (m: ModemState | undefined, iface: string): boolean => m?.interfaces.includes(iface) ?? false;
 
 export class OfonoDriver extends EventEmitter implements ModemDriver {

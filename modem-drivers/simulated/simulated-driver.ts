@@ -2,7 +2,7 @@
 // address(es) and P-CSCF list. Tests script it: PDN loss, a new address, bearer events, resets.
 import { EventEmitter } from 'node:events';
 import type { BearerInfo, MediaCapabilities, MediaSession, ModemCapabilities, ModemDriver, ModemDriverEvents, PdnInfo } from '../driver.js';
-import { ModemDriverError } from '../driver.js';
+import { copyPdn, ModemDriverError } from '../driver.js';
 import { RtpSession, type RtpSessionOptions, type RtpStats } from '../rtp/session.js';
 
 export interface SimulatedDriverOptions {
@@ -50,9 +50,6 @@ export type MediaRecord =
   | { op: 'stop'; callId: string }
   | { op: 'tones'; callId: string; tones: string };
 
-function copy(p: PdnInfo): PdnInfo {
-  return { ...p, addresses: [...p.addresses], pcscf: [...p.pcscf] };
-}
 
 export class SimulatedDriver extends EventEmitter implements ModemDriver {
   readonly name = 'simulated';
@@ -93,7 +90,7 @@ export class SimulatedDriver extends EventEmitter implements ModemDriver {
   }
 
   get pdn(): PdnInfo | undefined {
-    return this.#up ? copy(this.#config) : undefined;
+    return this.#up ? copyPdn(this.#config) : undefined;
   }
 
   get bearers(): BearerInfo[] {
@@ -108,9 +105,9 @@ export class SimulatedDriver extends EventEmitter implements ModemDriver {
     this.#check('activateImsPdn');
     if (!this.#up) {
       this.#up = true;
-      this.emit('pdn-up', copy(this.#config));
+      this.emit('pdn-up', copyPdn(this.#config));
     }
-    return copy(this.#config);
+    return copyPdn(this.#config);
   }
 
   async deactivateImsPdn(): Promise<void> {
@@ -173,7 +170,7 @@ export class SimulatedDriver extends EventEmitter implements ModemDriver {
   /** New addresses, P-CSCF list, MTU or access network info; emits pdn-changed while up. */
   changePdn(change: Partial<Omit<PdnInfo, 'interface'>>): void {
     this.#config = { ...this.#config, ...change };
-    if (this.#up) this.emit('pdn-changed', copy(this.#config));
+    if (this.#up) this.emit('pdn-changed', copyPdn(this.#config));
   }
 
   addBearer(bearer: BearerInfo): void {

@@ -1,7 +1,8 @@
 // ConnectionContext properties (doc/connman-api.txt) to PdnInfo, and the typed property readers.
 import { strict as assert } from 'node:assert';
 import { Variant } from '../../../../daemon/dbus/binding.js';
-import { readContextSettings, samePdn } from '../../../../modem-drivers/ofono/context-settings.js';
+import { samePdn } from '../../../../modem-drivers/driver.js';
+import { readContextSettings } from '../../../../modem-drivers/ofono/context-settings.js';
 import { asProperties, OfonoPropertyError, reqBoolean, type Properties } from '../../../../modem-drivers/ofono/properties.js';
 
 const s = (v: string): Variant => new Variant('s', v);
