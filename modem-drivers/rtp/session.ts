@@ -116,14 +116,12 @@ export class RtpSession {
 
   // one ptime: an event packet while a digit lasts, otherwise audio
   #tick(): void {
-    const s = this.#session;
-    const samples = Math.round((s.codec.clockRate * s.ptime) / 1000);
-    if (sendsAudio(s.direction)) {
+    if (sendsAudio(this.#session.direction)) {
       if (!this.#event && this.#tones.length > 0) this.#nextDigit();
       if (this.#event) this.#sendEvent();
-      else this.#sendAudio(samples);
+      else this.#sendAudio();
     }
-    this.#timestamp = (this.#timestamp + samples) >>> 0;
+    this.#timestamp = (this.#timestamp + this.#frameSamples()) >>> 0;
   }
 
   #nextDigit(): void {
@@ -140,7 +138,7 @@ export class RtpSession {
       // the pause after a digit (audio is sent again then)
       e.gapLeftMs -= ptime;
       if (e.gapLeftMs <= 0) this.#finishDigit();
-      else this.#sendAudio(Math.round((this.#session.codec.clockRate * ptime) / 1000));
+      else this.#sendAudio();
       return;
     }
     e.elapsedMs = Math.min(e.elapsedMs + ptime, this.#digitMs);
@@ -164,8 +162,14 @@ export class RtpSession {
     }
   }
 
-  #sendAudio(samples: number): void {
+  /** samples per ptime at the codec's clock */
+  #frameSamples(): number {
+    return Math.round((this.#session.codec.clockRate * this.#session.ptime) / 1000);
+  }
+
+  #sendAudio(): void {
     const s = this.#session;
+    const samples = this.#frameSamples();
     const law = s.codec.name.toUpperCase();
     if (law !== 'PCMU' && law !== 'PCMA') {
       if (!this.#warnedCodec) this.#log.notice('no encoder for this codec on the AP: receiving only', { callId: s.callId, codec: s.codec.name });
